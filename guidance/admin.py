@@ -1,0 +1,45 @@
+from django import forms
+from django.contrib import admin
+
+from .models import Contact, Section
+from .rendering import unknown_tokens
+
+
+class SectionForm(forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["phase", "title", "slug", "order", "status", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 24})}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        unknown = unknown_tokens(body, Contact.objects.values_list("key", flat=True))
+        if unknown:
+            raise forms.ValidationError(
+                "Okänd kontakt i texten: %(keys)s. Använd en nyckel från kontaktlistan.",
+                params={"keys": ", ".join(f"[[{k}]]" for k in unknown)},
+            )
+        return body
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    form = SectionForm
+    list_display = ["title", "phase", "order", "status", "updated_at"]
+    list_filter = ["phase", "status"]
+    list_editable = ["order", "status"]
+    search_fields = ["title", "body"]
+    readonly_fields = ["updated_at"]
+    fields = ["phase", "title", "slug", "order", "status", "body", "updated_at"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["title", "person", "phone", "email", "urgent", "order", "key"]
+    list_editable = ["order"]
+    readonly_fields = ["updated_at"]
+    fields = [
+        "title", "person", "description", "phone", "email", "url",
+        "urgent", "order", "key", "updated_at",
+    ]  # fmt: skip

@@ -1,0 +1,129 @@
+import re
+
+from django.db import models
+from django.db.models import Max
+
+
+class Phase(models.TextChoices):
+    START = "start", "Startsidan"
+    FORE = "fore", "Före"
+    UNDER = "under", "Under"
+    EFTER = "efter", "Efter"
+    KONTAKT = "kontakt", "Kontakt"
+
+
+class SectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user.is_authenticated and user.is_staff:
+            return self
+        return self.filter(status=Section.Status.PUBLISHED)
+
+    def published(self):
+        return self.filter(status=Section.Status.PUBLISHED)
+
+
+class Section(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "utkast", "Utkast"
+        PUBLISHED = "publicerad", "Publicerad"
+
+    phase = models.CharField("fas", max_length=10, choices=Phase)
+    slug = models.SlugField(
+        "ankare",
+        unique=True,
+        help_text="Sektionens adress på sidan, till exempel /efter/#checklista.",
+    )
+    title = models.CharField("rubrik", max_length=200)
+    order = models.PositiveIntegerField("ordning", default=0)
+    body = models.TextField(
+        "text",
+        help_text=(
+            "Markdown. Kontakter skrivs som [[nyckel]], till exempel [[securitas]] eller "
+            "[[sakerhetshandlaggare.email]], så att numret alltid hämtas från kontaktlistan."
+        ),
+    )
+    status = models.CharField(
+        "status", max_length=10, choices=Status, default=Status.DRAFT, db_index=True
+    )
+    updated_at = models.DateTimeField("senast ändrad", auto_now=True)
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "avsnitt"
+        verbose_name_plural = "avsnitt"
+        ordering = ["phase", "order", "pk"]
+
+    def __str__(self):
+        return f"{self.get_phase_display()}: {self.title}"
+
+    def get_absolute_url(self):
+        return PHASE_PAGES[self.phase] + f"#{self.slug}"
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+
+PHASE_PAGES = {
+    Phase.START: "/",
+    Phase.FORE: "/fore/",
+    Phase.UNDER: "/under/",
+    Phase.EFTER: "/efter/",
+    Phase.KONTAKT: "/kontakt/",
+}
+
+
+class Contact(models.Model):
+    key = models.SlugField(
+        "nyckel",
+        unique=True,
+        help_text="Används i texterna som [[nyckel]]. Ändra den inte utan att ändra texterna.",
+    )
+    title = models.CharField("benämning", max_length=150)
+    person = models.CharField("namn på person", max_length=150, blank=True)
+    description = models.CharField("när och varför", max_length=300, blank=True)
+    phone = models.CharField("telefon", max_length=40, blank=True)
+    email = models.EmailField("e-post", blank=True)
+    url = models.URLField("webbadress", blank=True)
+    order = models.PositiveIntegerField("ordning", default=0)
+    urgent = models.BooleanField(
+        "nödnummer",
+        default=False,
+        help_text="Visas överst på Under-sidan, före all text, som stora knappar.",
+    )
+    updated_at = models.DateTimeField("senast ändrad", auto_now=True)
+
+    class Meta:
+        verbose_name = "kontakt"
+        verbose_name_plural = "kontakter"
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def tel_href(self):
+        """In international form, so it dials from any phone: 010-470 55 64 -> +46104705564."""
+        digits = re.sub(r"\D", "", self.phone)
+        if digits.startswith("0") and len(digits) > 6:
+            digits = "+46" + digits[1:]
+        return f"tel:{digits}"
+
+
+def content_version():
+    """Changes whenever a section or a contact is saved or deleted: the key of every cache of
+    rendered guidance, so that a changed number shows on the next page and in the next PDF."""
+    sections = Section.objects.aggregate(n=models.Count("pk"), t=Max("updated_at"))
+    contacts = Contact.objects.aggregate(n=models.Count("pk"), t=Max("updated_at"))
+    stamps = [sections["t"], contacts["t"]]
+    latest = max((s for s in stamps if s), default=None)
+    return f"{sections['n']}-{contacts['n']}-{latest.timestamp() if latest else 0}"
+
+
+def last_changed():
+    stamps = [
+        Section.objects.published().aggregate(t=Max("updated_at"))["t"],
+        Contact.objects.aggregate(t=Max("updated_at"))["t"],
+    ]
+    return max((s for s in stamps if s), default=None)

@@ -1,0 +1,81 @@
+"""Guidance text: Markdown with contact tokens, rendered and sanitised.
+
+Nothing an editor types reaches a page as script: the Markdown's HTML goes
+through nh3 with a short allowlist of tags, attributes and URL schemes.
+"""
+
+import re
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from django.core.cache import cache
+from django.utils.html import escape
+
+from .models import Contact, Section, content_version
+
+TOKEN = re.compile(r"\[\[([\w-]+)(?:\.(name|person|phone|email|url))?\]\]")
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h3", "h4",
+    "blockquote", "code", "hr",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def unknown_tokens(text, keys):
+    return sorted({m.group(1) for m in TOKEN.finditer(text)} - set(keys))
+
+
+def _token(contact, field):
+    if contact is None:
+        return "[okänd kontakt]"
+    if field == "name":
+        return escape(contact.title)
+    if field == "person":
+        return escape(contact.person or contact.title)
+    if field == "email" or (field is None and not contact.phone and not contact.url):
+        return f"[{contact.email}](mailto:{contact.email})" if contact.email else ""
+    if field == "url" or (field is None and not contact.phone):
+        return f"[{contact.url}]({contact.url})" if contact.url else ""
+    return f"[{contact.phone}]({contact.tel_href})" if contact.phone else ""
+
+
+def render(text, contacts):
+    """contacts: a dict of Contact by key."""
+    text = TOKEN.sub(lambda m: _token(contacts.get(m.group(1)), m.group(2)), text)
+    html = markdown.markdown(text, output_format="html")
+    return nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES
+    )
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    phase: str
+    slug: str
+    title: str
+    html: str
+    is_draft: bool
+
+
+def rendered_sections(phases, *, include_drafts=False):
+    """The sections of the given phases, in order, rendered once per content version."""
+    key = f"guidance:{content_version()}:{','.join(phases)}:{int(include_drafts)}"
+    sections = cache.get(key)
+    if sections is None:
+        contacts = {c.key: c for c in Contact.objects.all()}
+        queryset = Section.objects.filter(phase__in=phases)
+        if not include_drafts:
+            queryset = queryset.published()
+        order = {phase: i for i, phase in enumerate(phases)}
+        sections = sorted(
+            (
+                RenderedSection(s.phase, s.slug, s.title, render(s.body, contacts), s.is_draft)
+                for s in queryset
+            ),
+            key=lambda s: order[s.phase],
+        )
+        cache.set(key, sections, timeout=24 * 3600)
+    return sections

@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import models
+from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("E-postadress krävs.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)  # None gives an unusable password: invite them instead
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("role", User.Role.SECURITY_OFFICER)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        OFFICIAL = "fortroendevald", "Förtroendevald"
+        SECURITY_OFFICER = "sakerhetshandlaggare", "Säkerhetshandläggare"
+
+    email = models.EmailField("e-postadress", unique=True)
+    full_name = models.CharField("namn", max_length=150)
+    phone = models.CharField("telefon", max_length=40, blank=True)
+    party = models.CharField("parti", max_length=100, blank=True)
+    role = models.CharField("roll", max_length=30, choices=Role, default=Role.OFFICIAL)
+    is_active = models.BooleanField("aktiv", default=True)
+    is_staff = models.BooleanField(
+        "personal", default=False, help_text="Får logga in i administrationen."
+    )
+    date_joined = models.DateTimeField("skapad", default=timezone.now)
+    invited_at = models.DateTimeField("inbjudan skickad", null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = "användare"
+        verbose_name_plural = "användare"
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_security_officer(self):
+        return self.is_active and self.role == self.Role.SECURITY_OFFICER
+
+    def invitation_url(self):
+        """A one-time link to choose a password: it stops working once one is chosen."""
+        path = reverse(
+            "invitation_accept",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(self.pk)),
+                "token": default_token_generator.make_token(self),
+            },
+        )
+        return settings.PORTAL_BASE_URL + path
+
+    def invite(self):
+        context = {"user": self, "url": self.invitation_url(), "base_url": settings.PORTAL_BASE_URL}
+        send_mail(
+            "Välkommen till Personsäkerhetsportalen",
+            render_to_string("registration/invitation_email.txt", context),
+            None,
+            [self.email],
+        )
+        self.invited_at = timezone.now()
+        self.save(update_fields=["invited_at"])

@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+from .forms import LoginForm, PasswordResetForm
+
+admin.site.site_header = "Personsäkerhetsportalen – administration"
+admin.site.site_title = "Personsäkerhetsportalen"
+admin.site.index_title = "Säkerhetshandläggarens arbetsplats"
+
+urlpatterns = [
+    path("", include("guidance.urls")),
+    path("riskinventering/", include("riskassessment.urls")),
+    path("", include("incidents.urls")),
+    path("mina-sidor/", views.my_pages, name="my_pages"),
+    path("personuppgifter/", views.privacy, name="privacy"),
+    path("tillganglighet/", views.accessibility, name="accessibility"),
+    path("healthz", views.healthz, name="healthz"),
+    path("logga-in/", auth_views.LoginView.as_view(form_class=LoginForm), name="login"),
+    path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "glomt-losenord/",
+        auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm, extra_email_context={"base_url": settings.PORTAL_BASE_URL}
+        ),
+        name="password_reset",
+    ),
+    path(
+        "glomt-losenord/skickat/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "valj-losenord/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "inbjudan/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/invitation_confirm.html"
+        ),
+        name="invitation_accept",
+    ),
+    path(
+        "valj-losenord/klart/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,48 @@
+import pytest
+from django.core.cache import caches
+
+from portal.models import User
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    yield
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _pdf_cache_in_memory(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pdf": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pdf"},
+    }
+
+
+PASSWORD = "ett-långt-lösenord-för-test"
+
+
+@pytest.fixture
+def official(db):
+    return User.objects.create_user(
+        "anna@example.se", PASSWORD, full_name="Anna Andersson", phone="070-111 11 11"
+    )
+
+
+@pytest.fixture
+def other_official(db):
+    return User.objects.create_user("bertil@example.se", PASSWORD, full_name="Bertil Berg")
+
+
+@pytest.fixture
+def officer(db):
+    return User.objects.create_user(
+        "sara@example.se",
+        PASSWORD,
+        full_name="Sara Säkerhet",
+        role=User.Role.SECURITY_OFFICER,
+        is_staff=True,
+        is_superuser=True,
+    )

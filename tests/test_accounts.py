@@ -1,0 +1,166 @@
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+
+from portal.models import User
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def link_in(message):
+    return re.search(r"https?://\S+", message.body).group(0)
+
+
+def test_official_logs_in_with_email_in_any_case(client, official):
+    response = client.post("/logga-in/", {"username": "ANNA@example.se", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/mina-sidor/"
+    assert client.session[SESSION_KEY] == str(official.pk)
+
+
+def test_wrong_password_gets_a_swedish_error_and_keeps_the_address(client, official):
+    response = client.post("/logga-in/", {"username": "anna@example.se", "password": "fel"})
+    assert response.status_code == 200
+    assert "Fel e-postadress eller lösenord" in response.text
+    assert 'value="anna@example.se"' in response.text
+    assert SESSION_KEY not in client.session
+
+
+def test_login_returns_to_the_page_asked_for(client, official):
+    response = client.post(
+        "/logga-in/?next=/mina-sidor/",
+        {"username": "anna@example.se", "password": PASSWORD, "next": "/mina-sidor/"},
+    )
+    assert response["Location"] == "/mina-sidor/"
+
+
+def test_my_pages_asks_an_anonymous_visitor_to_log_in(client):
+    response = client.get("/mina-sidor/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/logga-in/?next=/mina-sidor/")
+
+
+def test_my_pages_shows_the_account(client, official):
+    client.force_login(official)
+    response = client.get("/mina-sidor/")
+    assert "Anna Andersson" in response.text
+    assert "070-111 11 11" in response.text
+
+
+def test_logout_ends_the_session(client, official):
+    client.force_login(official)
+    response = client.post("/logga-ut/")
+    assert response.status_code == 302
+    assert SESSION_KEY not in client.session
+    assert client.get("/mina-sidor/").status_code == 302
+
+
+def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, official):
+    known = client.post("/glomt-losenord/", {"email": "anna@example.se"})
+    unknown = client.post("/glomt-losenord/", {"email": "ingen@example.se"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == "/glomt-losenord/skickat/"
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["anna@example.se"]
+
+
+def test_password_reset_link_sets_a_new_password_once(client, official):
+    client.post("/glomt-losenord/", {"email": "anna@example.se"})
+    message = mail.outbox[0]
+    assert message.subject == "Nytt lösenord till Personsäkerhetsportalen"
+    link = link_in(message)
+    assert link.startswith("http://127.0.0.1:8000/valj-losenord/")
+    path = link.removeprefix("http://127.0.0.1:8000")
+
+    form_page = client.get(path, follow=True)
+    assert "Välj nytt lösenord" in form_page.text
+    set_url = form_page.redirect_chain[-1][0]
+    new = "ett-helt-nytt-lösenord-2026"
+    response = client.post(set_url, {"new_password1": new, "new_password2": new})
+    assert response["Location"] == "/valj-losenord/klart/"
+    official.refresh_from_db()
+    assert official.check_password(new)
+
+    client.logout()
+    again = client.get(path, follow=True)
+    assert "Länken fungerar inte längre" in again.text
+
+
+def test_a_short_password_is_refused_in_swedish(client, official):
+    client.post("/glomt-losenord/", {"email": "anna@example.se"})
+    path = link_in(mail.outbox[0]).removeprefix("http://127.0.0.1:8000")
+    set_url = client.get(path, follow=True).redirect_chain[-1][0]
+    response = client.post(set_url, {"new_password1": "kort", "new_password2": "kort"})
+    assert response.status_code == 200
+    assert "för kort" in response.text
+    official.refresh_from_db()
+    assert official.check_password(PASSWORD)
+
+
+def test_security_officer_creates_an_account_without_a_password(client, officer):
+    client.force_login(officer)
+    response = client.post(
+        "/admin/portal/user/add/",
+        {
+            "email": "Cecilia@Example.se",
+            "full_name": "Cecilia Ceder",
+            "phone": "",
+            "party": "Partiet",
+            "role": User.Role.OFFICIAL,
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="cecilia@example.se")
+    assert not user.has_usable_password()
+    assert not user.is_staff
+
+
+def test_invitation_mail_holds_a_one_time_link_to_choose_a_password(client, officer):
+    invited = User.objects.create_user("david@example.se", full_name="David Dahl")
+    client.force_login(officer)
+    response = client.post(
+        "/admin/portal/user/",
+        {"action": "send_invitation", "_selected_action": [invited.pk]},
+        follow=True,
+    )
+    assert "Inbjudan skickad till 1 användare" in response.text
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["david@example.se"]
+    assert "Hej David Dahl" in message.body
+    invited.refresh_from_db()
+    assert invited.invited_at is not None
+
+    client.logout()
+    path = link_in(message).removeprefix("http://127.0.0.1:8000")
+    assert path.startswith("/inbjudan/")
+    page = client.get(path, follow=True)
+    assert "Välkommen till Personsäkerhetsportalen" in page.text
+    chosen = "mitt-eget-lösenord-123"
+    client.post(page.redirect_chain[-1][0], {"new_password1": chosen, "new_password2": chosen})
+    invited.refresh_from_db()
+    assert invited.check_password(chosen)
+    assert (
+        client.post("/logga-in/", {"username": "david@example.se", "password": chosen}).status_code
+        == 302
+    )
+
+    client.logout()
+    assert "Länken fungerar inte längre" in client.get(path, follow=True).text
+
+
+def test_an_invited_user_who_lost_the_link_can_ask_for_a_new_one(client, db):
+    User.objects.create_user("erik@example.se", full_name="Erik Ek")
+    client.post("/glomt-losenord/", {"email": "erik@example.se"})
+    assert len(mail.outbox) == 1
+
+
+def test_an_official_cannot_open_the_admin(client, official):
+    client.force_login(official)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

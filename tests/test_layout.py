@@ -1,0 +1,96 @@
+"""Every page carries the emergency strip, the landmarks and the strict CSP."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = [
+    "/",
+    "/fore/",
+    "/under/",
+    "/efter/",
+    "/checklista/",
+    "/kontakt/",
+    "/logga-in/",
+    "/glomt-losenord/",
+    "/glomt-losenord/skickat/",
+    "/personuppgifter/",
+    "/tillganglighet/",
+]
+OFFICIAL_PAGES = ["/mina-sidor/"]
+STAFF_PAGES = ["/admin/", "/admin/guidance/section/", "/admin/portal/user/"]
+
+
+def assert_emergency_strip(html):
+    assert (
+        '<a class="emergency-call" href="tel:112"><strong>Akut fara? Ring 112</strong></a>' in html
+    )
+    assert 'href="/under/"' in html
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_every_public_page_has_the_emergency_strip_and_landmarks(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.text
+    assert_emergency_strip(html)
+    assert '<html lang="sv">' in html
+    assert '<a class="skip-link" href="#main">Hoppa till innehållet</a>' in html
+    assert '<main id="main"' in html
+    assert '<nav aria-label="Huvudmeny">' in html
+    assert "<footer" in html
+    assert 'href="/personuppgifter/"' in html and 'href="/tillganglighet/"' in html
+
+
+@pytest.mark.parametrize("url", OFFICIAL_PAGES)
+def test_pages_for_officials_have_the_emergency_strip(client, official, url):
+    client.force_login(official)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert_emergency_strip(response.text)
+    assert "Mina sidor" in response.text and "Logga in</a>" not in response.text
+
+
+@pytest.mark.parametrize("url", STAFF_PAGES)
+def test_admin_pages_have_the_emergency_strip(client, officer, url):
+    client.force_login(officer)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert_emergency_strip(response.text)
+
+
+def test_the_admin_login_page_has_the_emergency_strip(client):
+    assert_emergency_strip(client.get("/admin/login/").text)
+
+
+def test_the_navigation_offers_the_ways_in(client):
+    html = client.get("/").text
+    for label in ["Före", "Under", "Efter", "Riskinventering", "Rapportera händelse", "Logga in"]:
+        assert f">{label}</a>" in html
+
+
+def test_the_footer_names_the_security_officer_with_a_tel_link(client):
+    html = client.get("/personuppgifter/").text
+    assert "Joakim Strand" in html
+    assert '<a href="tel:+46703377911">0703-377911</a>' in html
+
+
+@pytest.mark.parametrize("url", ["/", "/logga-in/", "/admin/login/"])
+def test_responses_carry_a_strict_content_security_policy(client, url):
+    policy = client.get(url)["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["base-uri"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["form-action"] == "'self'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+def test_templates_hold_no_inline_script_or_style(client):
+    for url in PUBLIC_PAGES:
+        html = client.get(url).text
+        assert "<script>" not in html
+        assert "style=" not in html
+        assert "<style" not in html

@@ -1,0 +1,107 @@
+"""The settings fail loudly and clearly on a bad environment, and production is strict."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal import settings as portal_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "k" * 20 + "production-secret-for-the-test-only-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "personsakerhet.example.se",
+    "PORTAL_BASE_URL": "https://personsakerhet.example.se",
+}
+
+
+def manage(*args, env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**PRODUCTION}
+    del env["DJANGO_SECRET_KEY"]
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY saknas" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    env = {**PRODUCTION}
+    del env["DJANGO_ALLOWED_HOSTS"]
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS saknas" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_boolean_is_named_in_the_error():
+    result = manage("check", env={"DJANGO_DEBUG": "kanske"})
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG ska vara 1 eller 0" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_mode_runs_on_sqlite_with_mail_to_the_console(tmp_path):
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE']);print(s.MAILERS['default']['BACKEND']);"
+        "print(s.MEDIA_ROOT)"
+    )
+    result = manage("shell", "-c", code, env={"DJANGO_DEBUG": "1", "PORTAL_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    engine, mail, media = result.stdout.split()[-3:]
+    assert engine == "django.db.backends.sqlite3"
+    assert mail == "django.core.mail.backends.console.EmailBackend"
+    assert media.startswith(str(tmp_path))
+
+
+def test_secret_can_come_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("från-en-fil\n")
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DJANGO_SECRET_KEY_FILE", str(secret))
+    assert portal_settings.envstr("DJANGO_SECRET_KEY", required=True) == "från-en-fil"
+
+
+def test_an_unreadable_secret_file_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("DJANGO_SECRET_KEY_FILE", str(tmp_path / "finns-inte"))
+    with pytest.raises(ImproperlyConfigured, match="kan inte läsa"):
+        portal_settings.envstr("DJANGO_SECRET_KEY", required=True)
+
+
+@pytest.mark.parametrize("value", ["tio", "1.5", "ja tack"])
+def test_a_bad_integer_is_refused(monkeypatch, value):
+    monkeypatch.setenv("EMAIL_PORT", value)
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT ska vara ett heltal"):
+        portal_settings.envint("EMAIL_PORT", 25)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("0", False)])
+def test_booleans_are_read(monkeypatch, value, expected):
+    monkeypatch.setenv("DJANGO_DEBUG", value)
+    assert portal_settings.envbool("DJANGO_DEBUG", False) is expected
+
+
+def test_swedish_by_default(settings):
+    assert settings.LANGUAGE_CODE == "sv"
+    assert settings.TIME_ZONE == "Europe/Stockholm"
