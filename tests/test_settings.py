@@ -19,7 +19,7 @@ PRODUCTION = {
 
 
 def manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_", "EMAIL_"))
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
