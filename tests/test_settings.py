@@ -19,7 +19,8 @@ PRODUCTION = {
 
 
 def manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_", "EMAIL_"))
+    prefixes = ("DJANGO_", "PORTAL_", "DATABASE_", "EMAIL_")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
