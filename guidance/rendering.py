@@ -12,7 +12,7 @@ import nh3
 from django.core.cache import cache
 from django.utils.html import escape
 
-from .models import Contact, Section, content_version
+from .models import Contact, Phase, Section, content_version
 
 TOKEN = re.compile(r"\[\[([\w-]+)(?:\.(name|person|phone|email|url))?\]\]")
 
@@ -79,3 +79,9 @@ def rendered_sections(phases, *, include_drafts=False):
         )
         cache.set(key, sections, timeout=24 * 3600)
     return sections
+
+
+def checklist(*, include_drafts=False):
+    """The plan's CHECKLISTA (direkt efter akut händelse), for every page that shows it."""
+    sections = rendered_sections([Phase.EFTER], include_drafts=include_drafts)
+    return [s for s in sections if s.slug == "checklista"]

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
+from . import rendering
 from .models import Contact, Phase, content_version, last_changed
 from .pdf import qr_svg, render_pdf
 from .rendering import rendered_sections
@@ -36,12 +37,8 @@ def phase_page(request, phase):
 
 
 def checklist(request):
-    sections = _checklist(rendered_sections([Phase.EFTER], include_drafts=_staff(request)))
+    sections = rendering.checklist(include_drafts=_staff(request))
     return render(request, "guidance/checklist.html", {"sections": sections})
-
-
-def _checklist(sections):
-    return [s for s in sections if s.slug == "checklista"]
 
 
 def contacts_page(request):
@@ -85,7 +82,7 @@ def checklist_pdf(request):
         html = render_to_string(
             "guidance/pdf/checklist.html",
             {
-                "sections": _checklist(rendered_sections([Phase.EFTER])),
+                "sections": rendering.checklist(),
                 "contacts": Contact.objects.all(),
                 "base_url": settings.PORTAL_BASE_URL,
             },
