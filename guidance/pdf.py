@@ -1,4 +1,7 @@
+import hashlib
 import io
+from functools import cache
+from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -19,3 +22,14 @@ def qr_svg(url):
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=4, xmldecl=False, svgns=True)
     return out.getvalue().decode()
+
+
+@cache
+def layout_version():
+    """A fingerprint of the print templates and stylesheets, so that a deploy that changes
+    how the PDFs look does not serve PDFs cached before it."""
+    digest = hashlib.sha256()
+    templates = Path(settings.BASE_DIR, "templates", "guidance", "pdf")
+    for path in sorted(templates.glob("*.html")) + [Path(finders.find("css/print.css"))]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]

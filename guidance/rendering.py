@@ -46,8 +46,13 @@ def render(text, contacts):
     """contacts: a dict of Contact by key."""
     text = TOKEN.sub(lambda m: _token(contacts.get(m.group(1)), m.group(2)), text)
     html = markdown.markdown(text, output_format="html")
+    # No target attribute is allowed, so links need no rel="noopener".
     return nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
     )
 
 

@@ -1,5 +1,7 @@
+from functools import wraps
+
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -7,7 +9,7 @@ from django.utils.text import slugify
 
 from . import rendering
 from .models import Contact, Phase, content_version, last_changed
-from .pdf import qr_svg, render_pdf
+from .pdf import layout_version, qr_svg, render_pdf
 from .rendering import rendered_sections
 
 PHASE_TITLES = {
@@ -17,15 +19,37 @@ PHASE_TITLES = {
 }
 
 
+def public_page_cache(view):
+    """Serves a guidance page to visitors without a session from a cache keyed by the
+    content's version: the page someone opens under threat must come fast, and it is the
+    same for everyone who is not logged in."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
+            return view(request, *args, **kwargs)
+        key = f"guidance:page:{request.path}:{content_version()}"
+        response = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies:
+                cache.set(key, response, timeout=3600)
+        return response
+
+    return wrapped
+
+
 def _staff(request):
     return request.user.is_authenticated and request.user.is_staff
 
 
+@public_page_cache
 def home(request):
     sections = rendered_sections([Phase.START], include_drafts=_staff(request))
     return render(request, "guidance/home.html", {"sections": sections})
 
 
+@public_page_cache
 def phase_page(request, phase):
     title, lead = PHASE_TITLES[phase]
     sections = rendered_sections([phase], include_drafts=_staff(request))
@@ -36,11 +60,13 @@ def phase_page(request, phase):
     )
 
 
+@public_page_cache
 def checklist(request):
     sections = rendering.checklist(include_drafts=_staff(request))
     return render(request, "guidance/checklist.html", {"sections": sections})
 
 
+@public_page_cache
 def contacts_page(request):
     sections = rendered_sections([Phase.KONTAKT], include_drafts=_staff(request))
     return render(request, "guidance/contacts.html", {"sections": sections})
@@ -48,7 +74,7 @@ def contacts_page(request):
 
 def _pdf_response(name, build):
     cache = caches["pdf"]
-    key = f"{name}:{content_version()}"
+    key = f"{name}:{content_version()}:{layout_version()}"
     pdf = cache.get(key)
     if pdf is None:
         pdf = build()

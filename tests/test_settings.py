@@ -76,6 +76,13 @@ def test_debug_mode_runs_on_sqlite_with_mail_to_the_console(tmp_path):
     assert media.startswith(str(tmp_path))
 
 
+def test_a_fresh_checkout_migrates_in_debug_mode_with_nothing_set_up(tmp_path):
+    var = tmp_path / "ny" / "var"
+    result = manage("migrate", "--no-input", env={"DJANGO_DEBUG": "1", "PORTAL_VAR_DIR": str(var)})
+    assert result.returncode == 0, result.stderr
+    assert (var / "portal.sqlite3").exists()
+
+
 def test_secret_can_come_from_a_file(monkeypatch, tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("från-en-fil\n")
