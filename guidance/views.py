@@ -29,11 +29,12 @@ def public_page_cache(view):
         if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
             return view(request, *args, **kwargs)
         key = f"guidance:page:{request.path}:{content_version()}"
-        response = cache.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.cookies:
-                cache.set(key, response, timeout=3600)
+        content = cache.get(key)
+        if content is not None:
+            return HttpResponse(content)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies:
+            cache.set(key, response.content, timeout=3600)
         return response
 
     return wrapped

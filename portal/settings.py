@@ -6,6 +6,7 @@ and refuses to start until the secrets and hosts it needs are given.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -82,13 +83,17 @@ INSTALLED_APPS = [
     "guidance",
     "riskassessment",
     "incidents",
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -103,8 +108,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.security.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -143,6 +151,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_pages"
 LOGOUT_REDIRECT_URL = "guidance:home"
@@ -156,6 +168,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sessions: a new key at login (Django's default), idle and absolute time-outs in
+# portal.security, shorter for the admin. Deactivating a user ends their sessions:
+# an inactive user is never authenticated again.
+SESSION_COOKIE_AGE = 12 * 3600
+PORTAL_IDLE_TIMEOUT = envint("PORTAL_IDLE_TIMEOUT", 2 * 3600)
+PORTAL_ABSOLUTE_TIMEOUT = envint("PORTAL_ABSOLUTE_TIMEOUT", 12 * 3600)
+PORTAL_ADMIN_IDLE_TIMEOUT = envint("PORTAL_ADMIN_IDLE_TIMEOUT", 30 * 60)
+PORTAL_ADMIN_ABSOLUTE_TIMEOUT = envint("PORTAL_ADMIN_ABSOLUTE_TIMEOUT", 8 * 3600)
+
+# Brute force: five failed logins lock the e-mail address and, separately, the
+# visitor's address for 30 minutes, whether or not the account exists.
+PORTAL_TRUSTED_PROXIES = envint("PORTAL_TRUSTED_PROXIES", 0 if DEBUG else 1)
+AXES_FAILURE_LIMIT = envint("PORTAL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("PORTAL_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Two factors for the admin: TOTP apps, with one-time recovery codes.
+OTP_TOTP_ISSUER = "Personsäkerhetsportalen Region Sörmland"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska")]

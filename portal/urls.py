@@ -3,12 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import twofactor, views
 from .forms import LoginForm, PasswordResetForm
-
-admin.site.site_header = "Personsäkerhetsportalen – administration"
-admin.site.site_title = "Personsäkerhetsportalen"
-admin.site.index_title = "Säkerhetshandläggarens arbetsplats"
 
 urlpatterns = [
     path("", include("guidance.urls")),
@@ -49,5 +45,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("konto/tvastegs/", twofactor.verify, name="otp_verify"),
+    path("konto/tvastegs/aktivera/", twofactor.enrol, name="otp_enrol"),
     path("admin/", admin.site.urls),
 ]

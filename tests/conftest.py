@@ -24,6 +24,19 @@ def _pdf_cache_in_memory(settings):
 PASSWORD = "ett-långt-lösenord-för-test"
 
 
+def login_verified(client, user):
+    """Logs a staff user in with a confirmed second factor, as the admin requires."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def official(db):
     return User.objects.create_user(

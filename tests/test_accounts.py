@@ -6,7 +6,7 @@ from django.core import mail
 
 from portal.models import User
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def test_a_short_password_is_refused_in_swedish(client, official):
 
 
 def test_security_officer_creates_an_account_without_a_password(client, officer):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         "/admin/portal/user/add/",
         {
@@ -121,7 +121,7 @@ def test_security_officer_creates_an_account_without_a_password(client, officer)
 
 def test_invitation_mail_holds_a_one_time_link_to_choose_a_password(client, officer):
     invited = User.objects.create_user("david@example.se", full_name="David Dahl")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         "/admin/portal/user/",
         {"action": "send_invitation", "_selected_action": [invited.pk]},

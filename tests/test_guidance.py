@@ -11,6 +11,8 @@ from pypdf import PdfReader
 
 from guidance.models import Contact, Section
 
+from .conftest import login_verified
+
 pytestmark = pytest.mark.django_db
 
 # The plan's headings, page by page (with the slips in NOTES.md corrected).
@@ -158,7 +160,7 @@ def test_staff_see_a_draft_marked_as_such(client, officer):
     Section.objects.create(
         phase="under", slug="nytt-rad", title="Nytt råd under arbete", body="Hemligt utkast."
     )
-    client.force_login(officer)
+    login_verified(client, officer)
     html = page_text(client, "/under/")
     assert "Nytt råd under arbete" in html
     assert "Utkast – syns inte för allmänheten" in html
@@ -195,7 +197,7 @@ def test_editing_a_number_in_the_admin_changes_the_pages_and_the_next_pdf(client
     old_pdf = pdf_text(client.get("/handlingsplan.pdf").content)
     assert "010-470 55 64" in old_pdf
     securitas = Contact.objects.get(key="securitas")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         f"/admin/guidance/contact/{securitas.pk}/change/",
         {
@@ -223,7 +225,7 @@ def test_editing_a_number_in_the_admin_changes_the_pages_and_the_next_pdf(client
 
 def test_a_section_naming_an_unknown_contact_is_refused_in_the_admin(client, officer):
     section = Section.objects.get(slug="direkt")
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.post(
         f"/admin/guidance/section/{section.pk}/change/",
         {
@@ -295,3 +297,12 @@ def test_the_back_page_qr_code_points_to_the_portal(client, settings, tmp_path):
         ["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True
     )
     assert decoded.stdout.strip() == "https://personsakerhet.example.se/"
+
+
+def test_a_visitor_sees_an_edit_at_once_although_pages_are_cached(client):
+    assert "010-470 55 64" in page_text(client, "/under/")
+    securitas = Contact.objects.get(key="securitas")
+    securitas.phone = "010-999 99 99"
+    securitas.save(update_fields=["phone", "updated_at"])
+    html = page_text(client, "/under/")
+    assert "010-999 99 99" in html and "010-470 55 64" not in html

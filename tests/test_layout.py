@@ -2,6 +2,8 @@
 
 import pytest
 
+from .conftest import login_verified
+
 pytestmark = pytest.mark.django_db
 
 PUBLIC_PAGES = [
@@ -53,14 +55,15 @@ def test_pages_for_officials_have_the_emergency_strip(client, official, url):
 
 @pytest.mark.parametrize("url", STAFF_PAGES)
 def test_admin_pages_have_the_emergency_strip(client, officer, url):
-    client.force_login(officer)
+    login_verified(client, officer)
     response = client.get(url)
     assert response.status_code == 200
     assert_emergency_strip(response.text)
 
 
-def test_the_admin_login_page_has_the_emergency_strip(client):
-    assert_emergency_strip(client.get("/admin/login/").text)
+def test_the_second_factor_pages_have_the_emergency_strip(client, officer):
+    client.force_login(officer)
+    assert_emergency_strip(client.get("/konto/tvastegs/aktivera/").text)
 
 
 def test_the_navigation_offers_the_ways_in(client):

@@ -1,0 +1,30 @@
+from urllib.parse import quote
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class PortalAdminSite(admin.AdminSite):
+    """The security officers' workplace. Every page needs a password and a second factor."""
+
+    site_header = "Personsäkerhetsportalen – administration"
+    site_title = "Personsäkerhetsportalen"
+    index_title = "Säkerhetshandläggarens arbetsplats"
+
+    def has_permission(self, request):
+        return super().has_permission(request) and request.user.is_verified()
+
+    def login(self, request, extra_context=None):
+        next_url = request.GET.get("next") or reverse("admin:index")
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?next={quote(next_url)}")
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied("Kontot har inte tillgång till administrationen.")
+        return redirect(f"{reverse('otp_verify')}?next={quote(next_url)}")
+
+
+class PortalAdminConfig(AdminConfig):
+    default_site = "portal.admin_site.PortalAdminSite"

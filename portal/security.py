@@ -1,0 +1,53 @@
+"""Who is asking, and for how long a login lasts."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+
+
+def client_ip(request):
+    """The visitor's address. Behind the region's proxy it is the last address the proxy
+    added to X-Forwarded-For; anything before it was written by the client and is not
+    trusted. PORTAL_TRUSTED_PROXIES says how many proxies stand in front of the portal."""
+    proxies = settings.PORTAL_TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
+class SessionTimeoutMiddleware:
+    """Ends a login after a time without activity, and after an absolute time.
+
+    The admin holds every report, so its limits are shorter. An official in the middle of
+    a report keeps a longer idle time; if it runs out anyway, the report form keeps what
+    was typed through the login."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault("login_started", now)
+            seen = session.get("last_seen", now)
+            admin = request.path.startswith("/admin/") or session.get("admin_used", False)
+            idle_limit, absolute_limit = (
+                (settings.PORTAL_ADMIN_IDLE_TIMEOUT, settings.PORTAL_ADMIN_ABSOLUTE_TIMEOUT)
+                if admin
+                else (settings.PORTAL_IDLE_TIMEOUT, settings.PORTAL_ABSOLUTE_TIMEOUT)
+            )
+            if now - seen > idle_limit or now - started > absolute_limit:
+                logout(request)
+                messages.info(request, "Du har loggats ut efter en tid utan aktivitet.")
+            else:
+                if now - seen >= 60 or "last_seen" not in session:
+                    session["last_seen"] = now
+                if request.path.startswith("/admin/") and not session.get("admin_used"):
+                    session["admin_used"] = True
+        return self.get_response(request)

@@ -1,0 +1,117 @@
+"""Second factor for staff: an authenticator app (TOTP) and one-time recovery codes."""
+
+import io
+from base64 import b32encode
+
+import segno
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+RECOVERY_CODES = 10
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Kod",
+        max_length=16,
+        help_text="Sex siffror från appen, eller en av dina reservkoder.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
+
+    def clean_code(self):
+        return self.cleaned_data["code"].replace(" ", "").strip().lower()
+
+
+def _next(request):
+    url = request.POST.get("next") or request.GET.get("next") or "/admin/"
+    if not url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return "/admin/"
+    return url
+
+
+def _staff_only(request):
+    if not request.user.is_staff:
+        raise PermissionDenied
+
+
+def _confirmed_totp(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@never_cache
+@login_required
+def verify(request):
+    _staff_only(request)
+    totp = _confirmed_totp(request.user)
+    if totp is None:
+        return redirect(f"/konto/tvastegs/aktivera/?next={_next(request)}")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        device = totp if code.isdigit() and len(code) == 6 else None
+        if device is None:
+            device = StaticDevice.objects.filter(user=request.user, confirmed=True).first()
+        if device is not None and device.verify_token(code):
+            otp_login(request, device)
+            return redirect(_next(request))
+        form.add_error("code", "Koden stämmer inte, eller har redan använts. Försök igen.")
+    return render(request, "registration/otp_verify.html", {"form": form, "next": _next(request)})
+
+
+@never_cache
+@login_required
+def enrol(request):
+    _staff_only(request)
+    if _confirmed_totp(request.user):
+        return redirect(f"/konto/tvastegs/?next={_next(request)}")
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "Autentiseringsapp"}
+    )
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            codes = _confirm(device)
+            otp_login(request, device)
+            return render(
+                request,
+                "registration/otp_recovery_codes.html",
+                {"codes": codes, "next": _next(request)},
+            )
+        form.add_error(
+            "code", "Koden stämmer inte. Kontrollera klockan i telefonen och försök igen."
+        )
+    out = io.BytesIO()
+    segno.make(device.config_url, error="m").save(out, kind="svg", scale=5, xmldecl=False)
+    context = {
+        "form": form,
+        "qr": out.getvalue().decode(),
+        "secret": _spaced(device),
+        "next": _next(request),
+    }
+    return render(request, "registration/otp_enrol.html", context)
+
+
+@transaction.atomic
+def _confirm(device):
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    static, _ = StaticDevice.objects.get_or_create(
+        user=device.user, defaults={"name": "Reservkoder", "confirmed": True}
+    )
+    static.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    return codes
+
+
+def _spaced(device):
+    secret = b32encode(device.bin_key).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
