@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.utils.cache import patch_cache_control
 
 
 def client_ip(request):
@@ -51,3 +52,24 @@ class SessionTimeoutMiddleware:
                 if request.path.startswith("/admin/") and not session.get("admin_used"):
                     session["admin_used"] = True
         return self.get_response(request)
+
+
+PRIVATE_PATHS = (
+    "/admin/", "/konto/", "/logga-in/", "/glomt-losenord/", "/valj-losenord/", "/inbjudan/",
+    "/mina-sidor/", "/mina-rapporter/", "/rapportera/", "/riskinventering/",
+)  # fmt: skip
+
+
+class NoStoreMiddleware:
+    """Pages and files that may hold personal data are never kept in a browser's or a
+    proxy's cache: everything a logged-in user sees, and every account, report and risk
+    page. Public guidance stays cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated or request.path.startswith(PRIVATE_PATHS):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -113,3 +113,17 @@ def test_booleans_are_read(monkeypatch, value, expected):
 def test_swedish_by_default(settings):
     assert settings.LANGUAGE_CODE == "sv"
     assert settings.TIME_ZONE == "Europe/Stockholm"
+
+
+def test_production_sends_hsts_for_a_year_and_secure_cookies():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+        " s.SECURE_SSL_REDIRECT, s.SECURE_PROXY_SSL_HEADER[0])"
+    )
+    result = manage("shell", "-c", code, env=PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    hsts, session, csrf, redirect, header = result.stdout.split()[-5:]
+    assert int(hsts) >= 365 * 24 * 3600
+    assert (session, csrf, redirect) == ("True", "True", "True")
+    assert header == "HTTP_X_FORWARDED_PROTO"
