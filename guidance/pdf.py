@@ -8,13 +8,15 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 
 
-def render_pdf(html):
+def render_pdf(html, stylesheets=("css/print.css",)):
+    """A4 PDF from HTML, styled by the given static stylesheets (the shared print.css first)."""
     # Imported here: WeasyPrint takes a noticeable time to import, and only the
     # PDF views need it.
     from weasyprint import CSS, HTML
 
-    stylesheet = CSS(filename=finders.find("css/print.css"))
-    return HTML(string=html, base_url=settings.PORTAL_BASE_URL).write_pdf(stylesheets=[stylesheet])
+    return HTML(string=html, base_url=settings.PORTAL_BASE_URL).write_pdf(
+        stylesheets=[CSS(filename=finders.find(name)) for name in stylesheets]
+    )
 
 
 def qr_svg(url):

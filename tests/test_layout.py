@@ -18,6 +18,7 @@ PUBLIC_PAGES = [
     "/glomt-losenord/skickat/",
     "/personuppgifter/",
     "/tillganglighet/",
+    "/riskinventering/",
 ]
 OFFICIAL_PAGES = ["/mina-sidor/"]
 STAFF_PAGES = ["/admin/", "/admin/guidance/section/", "/admin/portal/user/"]

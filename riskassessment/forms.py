@@ -1,0 +1,83 @@
+from django import forms
+
+from .models import Answer, Assessment
+from .scoring import Level
+
+
+class AnswersForm(forms.Form):
+    """One radio group and one optional note per question. The fields are named after the
+    question's id, so answers carried in hidden fields or copied from an earlier inventory
+    land on the same question even if the order has changed."""
+
+    NOTE_MAX_LENGTH = 2000
+
+    def __init__(self, questions, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            self.fields[self.level_name(question.pk)] = forms.ChoiceField(
+                label=question.text,
+                help_text=question.help_text,
+                choices=Level.choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                error_messages={"required": "Välj LÅG, MÅTTLIG eller HÖG."},
+            )
+            self.fields[self.note_name(question.pk)] = forms.CharField(
+                label="Anteckning (frivillig)",
+                required=False,
+                max_length=self.NOTE_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+            )
+
+    @staticmethod
+    def level_name(question_pk):
+        return f"fraga-{question_pk}"
+
+    @staticmethod
+    def note_name(question_pk):
+        return f"fraga-{question_pk}-anteckning"
+
+    @classmethod
+    def initial_from(cls, assessment):
+        """The answers of an earlier inventory, for the questions still asked."""
+        initial = {}
+        for answer in assessment.answers.all():
+            if answer.question_id is not None:
+                initial[cls.level_name(answer.question_id)] = answer.level
+                initial[cls.note_name(answer.question_id)] = answer.note
+        return initial
+
+    def rows(self):
+        """(question, level field, note field) for the template, in the questions' order."""
+        return [
+            (q, self[self.level_name(q.pk)], self[self.note_name(q.pk)]) for q in self.questions
+        ]
+
+    def answers(self):
+        """Unsaved Answers, each with the question's current wording and advice."""
+        return [
+            Answer.for_question(
+                q, self.cleaned_data[self.level_name(q.pk)], self.cleaned_data[self.note_name(q.pk)]
+            )
+            for q in self.questions
+        ]
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["activity", "date", "place"]
+        labels = {"activity": "Vad", "date": "När", "place": "Var"}
+        help_texts = {
+            "activity": "Till exempel mötet, uppdraget eller aktiviteten.",
+            "date": "Datum, till exempel 2026-05-14.",
+            "place": "Frivilligt. Till exempel lokalen, orten eller ”digitalt”.",
+        }
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        error_messages = {
+            "activity": {"required": "Skriv vad riskinventeringen gäller."},
+            "date": {
+                "required": "Skriv när aktiviteten äger rum.",
+                "invalid": "Skriv datumet som år-månad-dag, till exempel 2026-05-14.",
+            },
+        }

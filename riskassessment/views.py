@@ -1,0 +1,155 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from guidance.pdf import render_pdf
+
+from .forms import ActivityForm, AnswersForm
+from .models import Assessment, Question
+from .scoring import assess
+
+# guidance.pdf.render_pdf applies css/print.css; this app's print rules come after it.
+PDF_STYLESHEET = "css/riskassessment-print.css"
+UNSAVED_KEY = "riskassessment:unsaved"
+
+
+def _get_assessment_for_user(request, pk):
+    """A saved inventory is its owner's alone: anyone else gets a 404, as if it did not
+    exist. The security officers see the shared ones in the admin, not here."""
+    return get_object_or_404(Assessment.objects.owned_by(request.user).with_answers(), pk=pk)
+
+
+def _questions():
+    return Question.objects.active()
+
+
+def _render_form(request, form, source=None):
+    return render(request, "riskassessment/form.html", {"form": form, "source": source})
+
+
+def _render_result(request, form, activity_form=None):
+    answers = form.answers()
+    if request.user.is_authenticated and activity_form is None:
+        activity_form = ActivityForm()
+    context = {
+        "form": form,
+        "answers": answers,
+        "result": assess(a.level for a in answers),
+        "activity_form": activity_form,
+    }
+    return render(request, "riskassessment/result.html", context)
+
+
+def start(request):
+    # A POST here comes from "Ändra svaren" on the result page: the answers come back
+    # filled in, without error messages.
+    initial = request.POST.dict() if request.method == "POST" else None
+    return _render_form(request, AnswersForm(_questions(), initial=initial))
+
+
+@login_required
+def start_from(request, pk):
+    source = _get_assessment_for_user(request, pk)
+    form = AnswersForm(_questions(), initial=AnswersForm.initial_from(source))
+    return _render_form(request, form, source=source)
+
+
+def result(request):
+    """The result of answers just given. Nothing is stored: the answers travel on in
+    hidden fields, to "Spara" or back to the form."""
+    if request.method == "POST":
+        form = AnswersForm(_questions(), request.POST)
+        activity_form = None
+    else:
+        unsaved = request.session.pop(UNSAVED_KEY, None) if request.user.is_authenticated else None
+        if unsaved is None:
+            return redirect("riskassessment:start")
+        messages.info(
+            request,
+            "Du hade blivit utloggad. Svaren finns kvar här – tryck på Spara igen för att spara.",
+        )
+        form = AnswersForm(_questions(), unsaved)
+        activity_form = ActivityForm(unsaved)
+    if not form.is_valid():
+        return _render_form(request, form)
+    return _render_result(request, form, activity_form)
+
+
+@require_POST
+def save(request):
+    """Not @login_required: when the session has run out while the official was
+    answering, the answers are kept in the session through the login and given back on
+    the result page, instead of being lost. Only a logged-in official saves."""
+    if not request.user.is_authenticated:
+        request.session[UNSAVED_KEY] = {
+            k: v for k, v in request.POST.dict().items() if k != "csrfmiddlewaretoken"
+        }
+        return redirect_to_login(reverse("riskassessment:result"))
+    form = AnswersForm(_questions(), request.POST)
+    if not form.is_valid():
+        return _render_form(request, form)
+    activity_form = ActivityForm(request.POST)
+    if not activity_form.is_valid():
+        return _render_result(request, form, activity_form)
+    assessment = Assessment.record(request.user, form.answers(), **activity_form.cleaned_data)
+    messages.success(request, "Riskinventeringen är sparad.")
+    return redirect("riskassessment:detail", pk=assessment.pk)
+
+
+@login_required
+def mine(request):
+    assessments = Assessment.objects.owned_by(request.user).with_answers()
+    return render(request, "riskassessment/mine.html", {"assessments": assessments})
+
+
+@login_required
+def detail(request, pk):
+    assessment = _get_assessment_for_user(request, pk)
+    context = {
+        "assessment": assessment,
+        "answers": assessment.answers.all(),
+        "result": assessment.result(),
+    }
+    return render(request, "riskassessment/detail.html", context)
+
+
+@login_required
+def pdf(request, pk):
+    assessment = _get_assessment_for_user(request, pk)
+    context = {
+        "assessment": assessment,
+        "answers": assessment.answers.all(),
+        "result": assessment.result(),
+    }
+    html = render_to_string("riskassessment/pdf.html", context, request=request)
+    response = HttpResponse(
+        render_pdf(html, stylesheets=("css/print.css", PDF_STYLESHEET)),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="riskinventering-{assessment.date:%Y-%m-%d}.pdf"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def share(request, pk):
+    assessment = _get_assessment_for_user(request, pk)
+    assessment.share()
+    messages.success(request, "Riskinventeringen är delad med säkerhetshandläggarna.")
+    return redirect("riskassessment:detail", pk=assessment.pk)
+
+
+@login_required
+@require_POST
+def unshare(request, pk):
+    assessment = _get_assessment_for_user(request, pk)
+    assessment.unshare()
+    messages.success(request, "Riskinventeringen delas inte längre med säkerhetshandläggarna.")
+    return redirect("riskassessment:detail", pk=assessment.pk)
