@@ -1,2 +1,20 @@
+from django.urls import path
+
+from . import views
+
 app_name = "incidents"
-urlpatterns = []
+urlpatterns = [
+    path("rapportera/", views.report, name="report"),
+    path("rapportera/utkast/<int:pk>/", views.report, name="draft"),
+    path("mina-rapporter/", views.mine, name="mine"),
+    path("mina-rapporter/<int:pk>/", views.detail, name="detail"),
+    path("mina-rapporter/<int:pk>/kvitto/", views.receipt, name="receipt"),
+    path("mina-rapporter/<int:pk>/komplettera/", views.supplement, name="supplement"),
+    path("mina-rapporter/<int:pk>/ta-bort/", views.confirm_delete_draft, name="confirm_delete"),
+    path("mina-rapporter/<int:pk>/radera/", views.delete_draft, name="delete_draft"),
+    path(
+        "mina-rapporter/<int:pk>/filer/<int:evidence_pk>/",
+        views.evidence_file,
+        name="evidence",
+    ),
+]
