@@ -191,6 +191,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Retention (gallring), in days: manage.py gallra deletes what has passed its period.
+PORTAL_RETENTION_CLOSED_REPORT_DAYS = envint("PORTAL_RETENTION_CLOSED_REPORT_DAYS", 3 * 365)
+PORTAL_RETENTION_DRAFT_DAYS = envint("PORTAL_RETENTION_DRAFT_DAYS", 90)
+PORTAL_RETENTION_RISK_ASSESSMENT_DAYS = envint("PORTAL_RETENTION_RISK_ASSESSMENT_DAYS", 365)
+PORTAL_RETENTION_ACCESS_LOG_DAYS = envint("PORTAL_RETENTION_ACCESS_LOG_DAYS", 2 * 365)
+
 # Two factors for the admin: TOTP apps, with one-time recovery codes.
 OTP_TOTP_ISSUER = "Personsäkerhetsportalen Region Sörmland"
 

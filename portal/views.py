@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
@@ -20,8 +21,20 @@ def my_pages(request):
     return render(request, "portal/my_pages.html")
 
 
+def _in_words(days):
+    if days % 365 == 0:
+        return "ett år" if days == 365 else f"{days // 365} år"
+    return f"{days} dagar"
+
+
 def privacy(request):
-    return render(request, "portal/privacy.html")
+    retention = {
+        "closed_reports": _in_words(settings.PORTAL_RETENTION_CLOSED_REPORT_DAYS),
+        "drafts": _in_words(settings.PORTAL_RETENTION_DRAFT_DAYS),
+        "risk_assessments": _in_words(settings.PORTAL_RETENTION_RISK_ASSESSMENT_DAYS),
+        "access_log": _in_words(settings.PORTAL_RETENTION_ACCESS_LOG_DAYS),
+    }
+    return render(request, "portal/privacy.html", {"retention": retention})
 
 
 def accessibility(request):
