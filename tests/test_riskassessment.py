@@ -170,7 +170,7 @@ def test_a_missing_answer_is_named_at_the_top_and_nothing_typed_is_lost(client):
     assert response.status_code == 200
     html = response.text
     summary = html.split('id="felsammanfattning"')[1].split("</div>")[0]
-    assert f'href="#id_fraga-{missing.pk}"' in summary
+    assert f'href="#id_fraga-{missing.pk}_0"' in summary
     assert missing.text in summary
     assert f'<fieldset class="ra-question ra-question-invalid" id="id_fraga-{missing.pk}"' in html
     assert "Välj LÅG, MÅTTLIG eller HÖG." in html

@@ -2,6 +2,7 @@
 
 import re
 import time
+import uuid
 from unittest import mock
 
 import pytest
@@ -262,3 +263,39 @@ def test_deactivating_a_user_ends_their_sessions(client, official):
     official.is_active = False
     official.save(update_fields=["is_active"])
     assert client.get("/mina-sidor/").status_code == 302
+
+
+def test_report_text_stays_out_of_error_reports_and_logs(client, official, settings, caplog):
+    """A crash while sending a report: the log and the error mail to the admins must not
+    carry what the official wrote."""
+    import logging
+
+    from django.utils.log import AdminEmailHandler
+
+    settings.ADMINS = ["drift@example.se"]
+    handler = AdminEmailHandler(include_html=True)
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    client.raise_request_exception = False
+    client.force_login(official)
+    secret = "Grannen på Storgatan 5 hotade mig"
+    try:
+        with mock.patch("incidents.views._save_report", side_effect=RuntimeError("krasch")):
+            response = client.post(
+                "/rapportera/",
+                {
+                    "during": secret,
+                    "place": secret,
+                    "action": "utkast",
+                    "submission_token": str(uuid.uuid4()),
+                },
+            )
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 500
+    assert mail.outbox, "the admins get an error report"
+    report = mail.outbox[-1]
+    bodies = report.body + "".join(str(a[0]) for a in getattr(report, "alternatives", []))
+    assert "krasch" in bodies
+    assert secret not in bodies
+    assert secret not in caplog.text

@@ -1,0 +1,192 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import evidence
+from .models import MAX_TEXT, Consequence, Incident, Kind
+
+TOO_LONG = (
+    "Texten är %(show_value)d tecken. Här ryms högst %(limit_value)d tecken. Korta den, eller "
+    "skriv resten som en komplettering när rapporten är skickad."
+)
+
+# What a sent report must have. A draft may lack any of it.
+REQUIRED_TO_SEND = [
+    "kinds",
+    "channel",
+    "timing",
+    "occurred_on",
+    "place",
+    "during",
+    "police_report",
+    "may_contact",
+]
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Several files in one input; each is checked, and images cleaned, in clean()."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "label", "Bevis: skärmdumpar, foton, inskannade brev, PDF eller inspelade samtal"
+        )
+        kwargs.setdefault(
+            "help_text",
+            f"Du kan välja flera filer. Det går att skicka {evidence.ACCEPTED_FORMATS}. "
+            "Vi tar bort platsuppgifter (GPS) och annan dold information ur bilder "
+            "och sparar bara den rensade bilden.",
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
+
+    def clean(self, data, initial=None):
+        uploads = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        evidence.check_together(uploads)
+        prepared, errors = [], []
+        for upload in uploads:
+            try:
+                prepared.append(evidence.prepare(upload))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return prepared
+
+
+class ReportForm(forms.ModelForm):
+    kinds = forms.MultipleChoiceField(
+        label="Vad var det? Välj allt som stämmer",
+        choices=Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consequences = forms.MultipleChoiceField(
+        label="Har händelsen påverkat dig? Välj allt som stämmer (frivilligt)",
+        choices=Consequence.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    may_contact = forms.TypedChoiceField(
+        label="Får säkerhetshandläggaren kontakta dig om händelsen?",
+        choices=[(True, "Ja"), (False, "Nej")],
+        coerce=lambda value: value == "True",
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    files = EvidenceField()
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "kinds",
+            "channel",
+            "timing",
+            "occurred_on",
+            "occurred_time",
+            "place",
+            "before",
+            "during",
+            "actions",
+            "perpetrator_known",
+            "perpetrator_description",
+            "witnesses",
+            "police_report",
+            "police_report_number",
+            "consequences",
+            "may_contact",
+            "contact_how",
+        ]
+        labels = {
+            "channel": "Hur nådde det dig?",
+            "timing": "Har det hänt, pågår det eller är det aviserat till senare?",
+            "occurred_on": "Datum",
+            "occurred_time": "Klockslag, om du vet",
+            "place": "Var hände det?",
+            "before": "Vad hände innan?",
+            "during": "Vad hände under?",
+            "actions": "Vad gjorde du/ni?",
+            "perpetrator_known": "Vet du vem det var?",
+            "perpetrator_description": "Beskriv personen eller personerna",
+            "witnesses": "Vittnen",
+            "police_report": "Har du polisanmält?",
+            "police_report_number": "Polisens diarienummer, om du har det",
+            "contact_how": "Hur och när vill du bli kontaktad?",
+        }
+        help_texts = {
+            "occurred_on": "När det hände, eller när du fick hotet. Skrivs som 2026-03-14.",
+            "occurred_time": "Till exempel 14:30.",
+            "place": "En adress, en lokal, eller var på nätet (till exempel Facebook).",
+            "before": "Det du minns. Det gör inget om det är osorterat.",
+            "during": "Vad sades eller gjordes? Skriv gärna ordagrant det som sades.",
+            "actions": "Till exempel om du gick därifrån, ringde någon eller sparade meddelanden.",
+            "perpetrator_description": "Namn, konto, utseende, kläder, fordon – det du vet.",
+            "witnesses": "Namn och hur de nås, om du vet.",
+            "police_report_number": "Har du inte numret än kan du lägga till det senare.",
+            "contact_how": "Till exempel: ring mobilen efter klockan 17, eller bara e-post.",
+        }
+        widgets = {
+            "channel": forms.RadioSelect,
+            "timing": forms.RadioSelect,
+            "perpetrator_known": forms.RadioSelect,
+            "police_report": forms.RadioSelect,
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "occurred_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "before": forms.Textarea(attrs={"rows": 4}),
+            "during": forms.Textarea(attrs={"rows": 6}),
+            "actions": forms.Textarea(attrs={"rows": 4}),
+            "perpetrator_description": forms.Textarea(attrs={"rows": 3}),
+            "witnesses": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, draft=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Radio buttons need no empty "---------" choice: none chosen means no answer.
+        for name in ["channel", "timing", "perpetrator_known", "police_report"]:
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+        for name, field in self.fields.items():
+            field.required = name in REQUIRED_TO_SEND and not draft
+            if name == "submission_token":
+                field.required = True
+            # The browser would cut a long paste short without a word; the server says so.
+            field.widget.attrs.pop("maxlength", None)
+            field.error_messages["max_length"] = TOO_LONG
+        self.fields["kinds"].error_messages["required"] = "Välj minst ett alternativ."
+        for name in ["channel", "timing", "police_report", "may_contact"]:
+            self.fields[name].error_messages["required"] = "Välj ett alternativ."
+        self.fields["occurred_on"].error_messages["invalid"] = (
+            "Skriv datumet som år-månad-dag, till exempel 2026-03-14."
+        )
+        self.fields["occurred_time"].error_messages["invalid"] = (
+            "Skriv klockslaget som timmar:minuter, till exempel 14:30."
+        )
+
+
+class SupplementForm(forms.Form):
+    text = forms.CharField(
+        label="Vad vill du lägga till?",
+        help_text="Till exempel något nytt som hänt, polisens diarienummer eller något du "
+        "kommit på.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=MAX_TEXT,
+        required=False,
+    )
+    files = EvidenceField(label="Fler filer")
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser would cut a long paste short without a word; the server says so.
+        self.fields["text"].widget.attrs.pop("maxlength", None)
+        self.fields["text"].error_messages["max_length"] = TOO_LONG
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("text") and not cleaned.get("files"):
+            raise ValidationError("Skriv något eller välj en fil att lägga till.")
+        return cleaned

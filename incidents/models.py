@@ -1,0 +1,382 @@
+import hashlib
+import logging
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import models, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .evidence import private_storage, remember_written
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a careful account of a long course of events, short enough that a
+# pasted book or a stuck key is caught with a clear message rather than stored.
+MAX_TEXT = 10_000
+
+
+class Kind(models.TextChoices):
+    # The categories of Brå's Politikernas trygghetsundersökning, so that the region
+    # can compare its own reports with the national survey.
+    HOT = "hot", "Hot"
+    HAT = "hat", "Hat eller trakasserier"
+    VALD = "vald", "Våld"
+    SKADEGORELSE = "skadegorelse", "Skadegörelse"
+    STOLD = "stold", "Stöld"
+    ANNAT = "annat", "Annat"
+
+
+class Channel(models.TextChoices):
+    FYSISKT = "fysiskt", "Vid ett fysiskt möte"
+    TELEFON = "telefon", "Telefon"
+    BREV = "brev", "Brev"
+    EPOST_SMS = "epost_sms", "E-post eller sms"
+    SOCIALA_MEDIER = "sociala_medier", "Sociala medier"
+    ANNAT = "annat", "Annat sätt"
+
+
+class Timing(models.TextChoices):
+    HAR_HANT = "har_hant", "Det har hänt"
+    PAGAR = "pagar", "Det pågår fortfarande"
+    AVISERAT = "aviserat", "Det är aviserat till senare (någon har sagt att det ska hända)"
+
+
+class PerpetratorKnown(models.TextChoices):
+    JA = "ja", "Ja, jag vet eller tror mig veta vem det är"
+    NEJ = "nej", "Nej"
+
+
+class PoliceReport(models.TextChoices):
+    GJORD = "gjord", "Ja, jag har polisanmält"
+    PLANERAD = "planerad", "Jag tänker polisanmäla"
+    NEJ = "nej", "Nej"
+
+
+class Consequence(models.TextChoices):
+    ORO = "oro", "Jag har känt oro eller rädsla"
+    AVSTATT_FRAGA = "avstatt_fraga", "Jag har avstått från att engagera mig i en fråga"
+    AVSTATT_MOTE = "avstatt_mote", "Jag har avstått från ett möte eller en aktivitet"
+    FAMILJ = "familj", "Min familj eller mina närstående har påverkats"
+    ANNAT = "annat", "Annat"
+
+
+class IncidentQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.filter(submitted_at__isnull=False)
+
+    def drafts(self):
+        return self.filter(submitted_at__isnull=True)
+
+    def reported_by(self, user):
+        return self.filter(reporter=user)
+
+
+class Incident(models.Model):
+    """A report of threats, hate or violence against an elected official.
+
+    The plan says ALL incidents shall be reported, so a sent report can't be
+    withdrawn or deleted, only closed. A draft (submitted_at empty) belongs to its
+    author alone until it is sent, and may be deleted by them.
+    """
+
+    class Status(models.TextChoices):
+        NY = "ny", "Ny"
+        UNDER_BEDOMNING = "under_bedomning", "Under bedömning"
+        ATGARDER_PAGAR = "atgarder_pagar", "Åtgärder pågår"
+        AVSLUTAD = "avslutad", "Avslutad"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name="rapporterad av",
+    )
+    # NULL, not "", until sent: many drafts, each without a reference, and still unique.
+    reference = models.CharField(  # noqa: DJ001
+        "referensnummer", max_length=20, unique=True, null=True
+    )
+    status = models.CharField("status", max_length=20, choices=Status, default=Status.NY)
+    submission_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    submitted_at = models.DateTimeField("skickad", null=True, blank=True)
+
+    kinds = models.JSONField("vad det var", default=list, blank=True)
+    channel = models.CharField("hur det nådde dig", max_length=20, choices=Channel, blank=True)
+    timing = models.CharField("har det hänt", max_length=20, choices=Timing, blank=True)
+    occurred_on = models.DateField("datum", null=True, blank=True)
+    occurred_time = models.TimeField("klockslag", null=True, blank=True)
+    place = models.CharField("plats", max_length=300, blank=True)
+    before = models.TextField("vad hände innan", max_length=MAX_TEXT, blank=True)
+    during = models.TextField("vad hände under", max_length=MAX_TEXT, blank=True)
+    actions = models.TextField("vad gjorde du/ni", max_length=MAX_TEXT, blank=True)
+    perpetrator_known = models.CharField(
+        "vet du vem det var", max_length=10, choices=PerpetratorKnown, blank=True
+    )
+    perpetrator_description = models.TextField(
+        "beskrivning av personen", max_length=MAX_TEXT, blank=True
+    )
+    witnesses = models.TextField("vittnen", max_length=MAX_TEXT, blank=True)
+    police_report = models.CharField(
+        "polisanmälan", max_length=10, choices=PoliceReport, blank=True
+    )
+    police_report_number = models.CharField("diarienummer hos polisen", max_length=50, blank=True)
+    consequences = models.JSONField("följder", default=list, blank=True)
+    may_contact = models.BooleanField("får säkerhetshandläggaren kontakta dig", null=True)
+    contact_how = models.CharField("hur vi kontaktar dig", max_length=300, blank=True)
+
+    created_at = models.DateTimeField("skapad", auto_now_add=True)
+    updated_at = models.DateTimeField("senast ändrad", auto_now=True)
+    notification_failed_at = models.DateTimeField("e-postavisering misslyckades", null=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "händelserapport"
+        verbose_name_plural = "händelserapporter"
+        ordering = ["-submitted_at", "-created_at"]
+        constraints = [
+            # A sent report always has a reference, a draft never has one.
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True, reference__isnull=True)
+                | Q(submitted_at__isnull=False, reference__isnull=False),
+                name="incident_reference_iff_submitted",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference or f"Utkast {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("incidents:detail", args=[self.pk])
+
+    @property
+    def is_draft(self):
+        return self.submitted_at is None
+
+    def get_kinds_display(self):
+        return ", ".join(str(Kind(k).label) for k in self.kinds if k in Kind.values)
+
+    def get_consequences_display(self):
+        return ", ".join(str(Consequence(c).label) for c in self.consequences if c in Consequence)
+
+    @property
+    def needs_police_advice(self):
+        return self.police_report != PoliceReport.GJORD
+
+    def attach(self, prepared_files, *, supplement=None):
+        """Store checked files as evidence. Call inside evidence.atomic() so that the
+        files are removed again if the report is not saved."""
+        known = set(self.evidence.values_list("sha256", flat=True))
+        stored = []
+        for prepared in prepared_files:
+            digest = hashlib.sha256(prepared.data).hexdigest()
+            if digest in known:
+                continue  # the same file sent twice, e.g. after a double click
+            known.add(digest)
+            name = f"{secrets.token_hex(16)}.{prepared.extension}"
+            evidence = Evidence(
+                incident=self,
+                supplement=supplement,
+                original_name=prepared.original_name,
+                content_type=prepared.content_type,
+                size=len(prepared.data),
+                sha256=digest,
+            )
+            evidence.file.save(name, ContentFile(prepared.data), save=False)
+            remember_written(evidence.file.name)
+            evidence.save()
+            stored.append(evidence)
+        return stored
+
+    def submit(self):
+        """Send the draft: give it the next reference of the year. Call inside a
+        transaction; the mails go out only once it has committed."""
+        assert self.is_draft, "a report is sent once"
+        now = timezone.now()
+        self.reference = ReferenceCounter.next_reference(timezone.localdate(now).year)
+        self.submitted_at = now
+        self.status = self.Status.NY
+        self.save(update_fields=["reference", "submitted_at", "status", "updated_at"])
+        transaction.on_commit(self.notify_submitted)
+
+    def add_supplement(self, author, text, prepared_files, token):
+        supplement = Supplement.objects.create(
+            incident=self, author=author, text=text, submission_token=token
+        )
+        self.attach(prepared_files, supplement=supplement)
+        transaction.on_commit(lambda: self.notify_officers(supplement=True))
+        return supplement
+
+    def delete_draft(self):
+        """A draft may be deleted by its author: its files go with it."""
+        assert self.is_draft, "a sent report can't be deleted"
+        names = list(self.evidence.values_list("file", flat=True))
+        self.delete()
+        transaction.on_commit(lambda: [private_storage.delete(n) for n in names])
+
+    def notify_submitted(self):
+        self.notify_officers()
+        self._send(
+            "incidents/mail/receipt.txt",
+            f"Din rapport {self.reference} har kommit fram",
+            [self.reporter.email],
+            url=settings.PORTAL_BASE_URL + self.get_absolute_url(),
+        )
+
+    def notify_officers(self, *, supplement=False):
+        User = get_user_model()  # noqa: N806
+        recipients = list(
+            User.objects.filter(is_active=True, role=User.Role.SECURITY_OFFICER).values_list(
+                "email", flat=True
+            )
+        )
+        recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
+        subject = (
+            f"Komplettering till händelserapport {self.reference}"
+            if supplement
+            else f"Ny händelserapport {self.reference}"
+        )
+        url = settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[self.pk])
+        self._send(
+            "incidents/mail/officers.txt", subject, recipients, url=url, supplement=supplement
+        )
+
+    def _send(self, template, subject, recipients, **context):
+        # Mail never carries what happened: only the reference and a link behind a login.
+        # A failed mail must not lose the report (it is already committed); it is logged
+        # and marked, so that the security officer sees it in the admin.
+        if not recipients:
+            logger.error("Ingen mottagare för e-post om händelserapport %s", self.reference)
+            self._mark_notification_failed()
+            return
+        try:
+            body = render_to_string(template, {"incident": self, **context})
+            EmailMessage(subject, body, None, recipients).send()
+        except Exception:
+            logger.exception("E-post om händelserapport %s kunde inte skickas", self.reference)
+            self._mark_notification_failed()
+
+    def _mark_notification_failed(self):
+        self.notification_failed_at = timezone.now()
+        Incident.objects.filter(pk=self.pk).update(
+            notification_failed_at=self.notification_failed_at
+        )
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given each year: HHV-2026-0042 is the 42nd of 2026."""
+
+    year = models.PositiveIntegerField("år", unique=True)
+    last = models.PositiveIntegerField("senaste nummer", default=0)
+
+    class Meta:
+        verbose_name = "referensräknare"
+        verbose_name_plural = "referensräknare"
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+    @classmethod
+    def next_reference(cls, year):
+        # The row lock makes two reports sent at the same instant wait for each other
+        # (PostgreSQL); on SQLite the database's write lock does the same.
+        with transaction.atomic():
+            counter, _ = cls.objects.select_for_update().get_or_create(year=year)
+            counter.last += 1
+            counter.save(update_fields=["last"])
+        return f"HHV-{year}-{counter.last:04d}"
+
+
+class Supplement(models.Model):
+    """Information added to a sent report later, with its own time."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="supplements", verbose_name="rapport"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="av"
+    )
+    text = models.TextField("text", max_length=MAX_TEXT, blank=True)
+    submission_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField("tillagd", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "komplettering"
+        verbose_name_plural = "kompletteringar"
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Komplettering {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def reads_all_reports(user):
+    """Security officers (and staff allowed to view reports) read every sent report, but
+    only with the second factor the admin asks for: a password alone must not open them all.
+    (is_verified is set on request.user by django-otp's middleware.)"""
+    verified = getattr(user, "is_verified", None)
+    return (
+        (user.is_security_officer or user.has_perm("incidents.view_incident"))
+        and verified is not None
+        and verified()
+    )
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The author's own files; and to security officers, the files of sent reports."""
+        mine = Q(incident__reporter=user)
+        if reads_all_reports(user):
+            return self.filter(mine | Q(incident__submitted_at__isnull=False))
+        return self.filter(mine)
+
+
+def _evidence_path(instance, filename):
+    return f"evidence/{filename}"
+
+
+class Evidence(models.Model):
+    """A file attached to a report. Images are stored re-encoded without EXIF (and so
+    without GPS position); the original is not kept. The SHA-256 is of the stored bytes."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="evidence", verbose_name="rapport"
+    )
+    supplement = models.ForeignKey(
+        Supplement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name="komplettering",
+    )
+    file = models.FileField("fil", upload_to=_evidence_path, storage=private_storage)
+    original_name = models.CharField("filnamn", max_length=255)
+    content_type = models.CharField("filtyp", max_length=100)
+    size = models.PositiveBigIntegerField("storlek (byte)")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField("uppladdad", auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "bevisfil"
+        verbose_name_plural = "bevisfiler"
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("incidents:evidence", args=[self.incident_id, self.pk])
+
+    @property
+    def download_name(self):
+        """The name it was sent with, ending as what is stored: a cleaned HEIC photo is a JPEG."""
+        stem = self.original_name.rsplit(".", 1)[0] or "fil"
+        return f"{stem}.{self.file.name.rsplit('.', 1)[-1]}"

@@ -1,0 +1,250 @@
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db import IntegrityError
+from django.forms import MultipleChoiceField
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.csp import CSP
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from guidance.rendering import checklist
+
+from . import evidence
+from .forms import ReportForm, SupplementForm
+from .models import Evidence, Incident, Supplement
+
+UNSENT_KEY = "incidents:unsent_report"
+
+
+def _get_incident_for_user(user, pk):
+    """A report its author may open; anyone else gets 404, as if it did not exist."""
+    return get_object_or_404(Incident.objects.reported_by(user), pk=pk)
+
+
+def _get_evidence_for_user(user, incident_pk, pk):
+    return get_object_or_404(
+        Evidence.objects.visible_to(user).select_related("incident"),
+        incident_id=incident_pk,
+        pk=pk,
+    )
+
+
+def _incident_for_token(user, token):
+    """The report this form has already made, if the same form is sent again."""
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    incident = Incident.objects.filter(submission_token=token).first()
+    if incident is not None and incident.reporter_id != user.pk:
+        raise Http404
+    return incident
+
+
+def _keep_unsent_report(request):
+    """The session ran out while the official was writing: keep what they wrote (not
+    the files, which can't be kept without a login) and give it back after login."""
+    data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
+    request.session[UNSENT_KEY] = data
+    return redirect_to_login(request.path + "?aterstall=1")
+
+
+def _restored_initial(request, form):
+    data = request.session.pop(UNSENT_KEY, None)
+    if not data:
+        return None
+    initial = {}
+    for name, field in form.fields.items():
+        if name in data and name != "files":
+            values = data[name]
+            initial[name] = values if isinstance(field, MultipleChoiceField) else values[-1]
+    return initial
+
+
+@sensitive_post_parameters()
+@never_cache
+def report(request, pk=None):
+    """The report form, and its drafts. Not @login_required: a POST from a session that
+    ran out must not lose what the official wrote."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return _keep_unsent_report(request)
+        return redirect_to_login(request.get_full_path())
+
+    incident = _get_incident_for_user(request.user, pk) if pk else None
+    if request.method == "POST" and incident is None:
+        incident = _incident_for_token(request.user, request.POST.get("submission_token"))
+    if incident is not None and not incident.is_draft:
+        return redirect("incidents:receipt", incident.pk)
+
+    draft = request.POST.get("action") == "utkast"
+    form = ReportForm(request.POST or None, request.FILES or None, instance=incident, draft=draft)
+    if not form.is_bound:
+        token = incident.submission_token if incident else uuid.uuid4()
+        form.initial["submission_token"] = token
+        if request.GET.get("aterstall") and (restored := _restored_initial(request, form)):
+            form.initial.update(restored)
+            messages.info(
+                request,
+                "Du hade blivit utloggad, så rapporten är inte skickad än. Det du skrev finns "
+                "kvar nedan. Filer behöver du välja igen. Kontrollera och tryck sedan på "
+                "Skicka rapporten.",
+            )
+    if form.is_valid():
+        try:
+            incident = _save_report(request.user, form, send=not draft)
+        except IntegrityError:
+            # The same form, sent twice at once: the other request has made the report.
+            incident = _incident_for_token(request.user, form.cleaned_data["submission_token"])
+            if incident is None:
+                raise
+        if draft:
+            messages.success(request, "Utkastet är sparat. Det syns bara för dig.")
+            return redirect("incidents:draft", incident.pk)
+        return redirect("incidents:receipt", incident.pk)
+    return render(
+        request,
+        "incidents/report_form.html",
+        {"form": form, "incident": incident, "files_lost": bool(request.FILES)},
+    )
+
+
+def _save_report(user, form, *, send):
+    with evidence.atomic():
+        incident = form.save(commit=False)
+        if incident.pk is not None:
+            # Two clicks on Skicka for the same draft: the second waits here for the first.
+            current = Incident.objects.select_for_update().get(pk=incident.pk)
+            if not current.is_draft:
+                return current
+        else:
+            incident.reporter = user
+            incident.submission_token = form.cleaned_data["submission_token"]
+        incident.save()
+        incident.attach(form.cleaned_data["files"])
+        if send:
+            incident.submit()
+    return incident
+
+
+@login_required
+@never_cache
+def receipt(request, pk):
+    incident = _get_incident_for_user(request.user, pk)
+    if incident.is_draft:
+        return redirect("incidents:draft", incident.pk)
+    return render(
+        request, "incidents/receipt.html", {"incident": incident, "sections": checklist()}
+    )
+
+
+@login_required
+@never_cache
+def mine(request):
+    incidents = Incident.objects.reported_by(request.user)
+    return render(
+        request,
+        "incidents/mine.html",
+        {"reports": incidents.submitted(), "drafts": incidents.drafts().order_by("-updated_at")},
+    )
+
+
+@login_required
+@never_cache
+def detail(request, pk):
+    incident = _get_incident_for_user(request.user, pk)
+    if incident.is_draft:
+        return redirect("incidents:draft", incident.pk)
+    form = SupplementForm(initial={"submission_token": uuid.uuid4()})
+    return _detail_page(request, incident, form)
+
+
+def _detail_page(request, incident, form):
+    context = {
+        "incident": incident,
+        "form": form,
+        "supplements": incident.supplements.prefetch_related("evidence"),
+        "files": incident.evidence.filter(supplement=None),
+        "files_lost": bool(request.FILES),
+    }
+    return render(request, "incidents/detail.html", context)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters()
+@never_cache
+def supplement(request, pk):
+    incident = _get_incident_for_user(request.user, pk)
+    if incident.is_draft:
+        raise Http404
+    form = SupplementForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail_page(request, incident, form)
+    token = form.cleaned_data["submission_token"]
+    if not Supplement.objects.filter(submission_token=token).exists():
+        try:
+            with evidence.atomic():
+                incident.add_supplement(
+                    request.user, form.cleaned_data["text"], form.cleaned_data["files"], token
+                )
+        except IntegrityError:
+            if not Supplement.objects.filter(submission_token=token).exists():
+                raise
+    messages.success(request, "Tack. Det du lade till är sparat i rapporten.")
+    return redirect(incident)
+
+
+def _get_draft_for_user(user, pk):
+    incident = _get_incident_for_user(user, pk)
+    if not incident.is_draft:
+        raise Http404  # a sent report is never deleted, only closed
+    return incident
+
+
+@login_required
+@never_cache
+def confirm_delete_draft(request, pk):
+    incident = _get_draft_for_user(request.user, pk)
+    return render(request, "incidents/delete_draft.html", {"incident": incident})
+
+
+@login_required
+@require_POST
+def delete_draft(request, pk):
+    _get_draft_for_user(request.user, pk).delete_draft()
+    messages.success(request, "Utkastet är borttaget.")
+    return redirect("incidents:mine")
+
+
+# A file someone sent in may be anything a browser could run: it is always a download,
+# and were it ever shown, the sandbox keeps it from running script or reaching the portal.
+EVIDENCE_CSP = {
+    "default-src": [CSP.NONE],
+    "sandbox": True,
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+
+
+@login_required
+@never_cache
+@csp_override(EVIDENCE_CSP)
+def evidence_file(request, pk, evidence_pk):
+    item = _get_evidence_for_user(request.user, pk, evidence_pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=item.download_name, content_type=item.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,458 @@
+"""An elected official reports an incident: the form, drafts, references and mail."""
+
+import io
+import re
+import threading
+import time
+import uuid
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connections, transaction
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from incidents.models import Evidence, Incident, ReferenceCounter
+
+from .conftest import PASSWORD, login_verified
+
+pytestmark = pytest.mark.django_db
+
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+SECRET = "Någon skrev att de vet var jag bor och att jag ska akta mig."
+YEAR = timezone.localdate().year
+
+
+def report_data(token=None, **overrides):
+    data = {
+        "submission_token": str(token or uuid.uuid4()),
+        "kinds": ["hot", "hat"],
+        "channel": "sociala_medier",
+        "timing": "har_hant",
+        "occurred_on": "2026-03-14",
+        "occurred_time": "21:15",
+        "place": "Facebook, min offentliga sida",
+        "before": "Jag hade skrivit om budgeten för vården.",
+        "during": SECRET,
+        "actions": "Jag tog skärmdumpar och blockerade kontot.",
+        "perpetrator_known": "nej",
+        "perpetrator_description": "Kontot heter Sanningen123.",
+        "witnesses": "",
+        "police_report": "nej",
+        "police_report_number": "",
+        "consequences": ["oro", "avstatt_mote"],
+        "may_contact": "True",
+        "contact_how": "Ring mobilen efter klockan 17.",
+        "action": "skicka",
+    }
+    data.update(overrides)
+    return data
+
+
+def png_upload(name="skarmdump.png", size=(20, 10)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "blue").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def stored_files():
+    root = settings.MEDIA_ROOT / "evidence"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.fixture
+def logged_in(client, official):
+    client.force_login(official)
+    return client
+
+
+@pytest.fixture
+def send(logged_in, django_capture_on_commit_callbacks):
+    """POST a report the way the browser does, running what waits for the commit."""
+
+    def post(data=None, files=None, url="/rapportera/"):
+        payload = dict(data or report_data())
+        if files is not None:
+            payload["files"] = files
+        with django_capture_on_commit_callbacks(execute=True):
+            return logged_in.post(url, payload)
+
+    return post
+
+
+class BrokenMailer(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("e-postservern svarar inte")
+
+
+# The form
+
+
+def test_anonymous_visitor_is_asked_to_log_in(client):
+    response = client.get("/rapportera/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/logga-in/?next=/rapportera/")
+
+
+def test_form_shows_the_account_for_confirmation(logged_in):
+    html = logged_in.get("/rapportera/").text
+    assert "Anna Andersson" in html and "anna@example.se" in html and "070-111 11 11" in html
+
+
+def test_form_asks_in_the_plans_documentation_structure(logged_in):
+    html = logged_in.get("/rapportera/").text
+    for label in ["Vad hände innan?", "Vad hände under?", "Vad gjorde du/ni?"]:
+        assert label in html
+    for kind in ["Hot", "Hat eller trakasserier", "Våld", "Skadegörelse", "Stöld"]:
+        assert kind in html
+    assert "<fieldset" in html and "<legend" in html
+
+
+def test_form_gives_the_plans_police_advice(logged_in):
+    html = logged_in.get("/rapportera/").text
+    assert 'href="tel:112"' in html and 'href="tel:11414"' in html
+    assert "Säg att du är förtroendevald" in html
+    assert "åtkomstskyddad" in html
+
+
+def test_form_says_that_position_data_is_removed_from_images(logged_in):
+    assert "Vi tar bort platsuppgifter (GPS)" in logged_in.get("/rapportera/").text
+
+
+def test_report_pages_are_not_cached_and_have_no_inline_script(logged_in):
+    response = logged_in.get("/rapportera/")
+    assert "no-store" in response["Cache-Control"]
+    assert "<script>" not in response.text and "style=" not in response.text
+
+
+# Sending
+
+
+def test_official_sends_a_report_and_gets_a_reference(send, official):
+    response = send()
+    incident = Incident.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/mina-rapporter/{incident.pk}/kvitto/"
+    assert incident.reference == f"HHV-{YEAR}-0001"
+    assert incident.reporter == official
+    assert incident.kinds == ["hot", "hat"]
+    assert incident.consequences == ["oro", "avstatt_mote"]
+    assert incident.during == SECRET
+    assert incident.may_contact is True
+    assert incident.status == Incident.Status.NY
+    assert incident.submitted_at is not None
+
+
+def test_receipt_shows_the_reference_what_happens_next_and_the_checklist(send, logged_in):
+    send()
+    incident = Incident.objects.get()
+    html = logged_in.get(f"/mina-rapporter/{incident.pk}/kvitto/").text
+    assert f"HHV-{YEAR}-0001" in html
+    assert "Vad händer nu?" in html
+    assert "CHECKLISTA" in html and "Dokumentera händelsen" in html
+    # Not reported to the police: the advice is given again.
+    assert "åtkomstskyddad" in html
+
+
+def test_references_count_within_the_year(send):
+    send()
+    send()
+    assert sorted(Incident.objects.values_list("reference", flat=True)) == [
+        f"HHV-{YEAR}-0001",
+        f"HHV-{YEAR}-0002",
+    ]
+
+
+def test_a_new_year_starts_again_at_one(db):
+    ReferenceCounter.objects.create(year=2025, last=41)
+    with transaction.atomic():
+        assert ReferenceCounter.next_reference(2025) == "HHV-2025-0042"
+        assert ReferenceCounter.next_reference(2026) == "HHV-2026-0001"
+
+
+def test_double_submit_makes_one_report(send, officer):
+    data = report_data()
+    first = send(data)
+    second = send(data)
+    assert Incident.objects.count() == 1
+    assert second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert len(mail.outbox) == 2  # one to the officers, one receipt: not four
+
+
+def test_double_submit_with_files_stores_each_file_once(send):
+    data = report_data()
+    send(data, files=[png_upload()])
+    send(data, files=[png_upload()])
+    assert Evidence.objects.count() == 1
+    assert len(stored_files()) == 1
+
+
+def test_required_fields_left_empty_get_swedish_errors_and_keep_the_text(send):
+    data = report_data(kinds=[], channel="", occurred_on="", place="", police_report="")
+    response = send(data)
+    assert response.status_code == 200
+    html = response.text
+    assert "Något behöver rättas innan du kan gå vidare" in html
+    assert "Välj minst ett alternativ." in html
+    assert "Välj ett alternativ." in html
+    assert "Detta fält måste fyllas i." in html
+    assert SECRET in html and "Ring mobilen efter klockan 17." in html
+    assert Incident.objects.count() == 0
+
+
+def test_a_very_long_text_is_refused_with_a_clear_message_and_kept(send):
+    long_text = "Han kom tillbaka. " * 700  # over 10 000 characters
+    response = send(report_data(before=long_text))
+    assert response.status_code == 200
+    assert "Här ryms högst 10000 tecken" in response.text
+    assert long_text.strip() in response.text
+    assert 'maxlength="' not in response.text  # the browser must not cut a paste short
+    assert Incident.objects.count() == 0
+
+
+def test_a_bad_date_gets_a_plain_message(send):
+    response = send(report_data(occurred_on="14 mars"))
+    assert "Skriv datumet som år-månad-dag" in response.text
+    assert Incident.objects.count() == 0
+
+
+def test_a_failure_part_way_leaves_no_report_and_no_file(send, monkeypatch):
+    def broken_submit(self):
+        raise RuntimeError("databasen försvann mitt i")
+
+    monkeypatch.setattr(Incident, "submit", broken_submit)
+    with pytest.raises(RuntimeError):
+        send(files=[png_upload(), png_upload("andra.png", (30, 30))])
+    assert Incident.objects.count() == 0
+    assert Evidence.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_sending_a_token_of_another_officials_report_is_a_404(send, other_official):
+    theirs = Incident.objects.create(reporter=other_official)
+    response = send(report_data(token=theirs.submission_token))
+    assert response.status_code == 404
+    assert Incident.objects.count() == 1
+
+
+# Mail
+
+
+def test_security_officers_get_a_mail_with_reference_and_link_but_no_content(
+    send, officer, settings
+):
+    settings.INCIDENT_NOTIFY_EMAILS = ["sakerhet@regionsormland.se"]
+    send()
+    incident = Incident.objects.get()
+    to_officers = next(m for m in mail.outbox if officer.email in m.to)
+    assert "sakerhet@regionsormland.se" in to_officers.to
+    assert incident.reference in to_officers.subject
+    assert (
+        f"{settings.PORTAL_BASE_URL}/admin/incidents/incident/{incident.pk}/change/"
+        in to_officers.body
+    )
+    for content in [SECRET, "Facebook", "Sanningen123", "Anna Andersson", "Hot"]:
+        assert content not in to_officers.body and content not in to_officers.subject
+
+
+def test_reporter_gets_a_receipt_without_content(send, official):
+    send()
+    incident = Incident.objects.get()
+    receipt = next(m for m in mail.outbox if m.to == [official.email])
+    assert incident.reference in receipt.subject and incident.reference in receipt.body
+    assert f"{settings.PORTAL_BASE_URL}/mina-rapporter/{incident.pk}/" in receipt.body
+    for content in [SECRET, "Facebook", "Sanningen123", "budgeten"]:
+        assert content not in receipt.body
+
+
+def test_no_mail_leaves_before_the_report_is_committed(
+    logged_in, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        logged_in.post("/rapportera/", report_data())
+    assert len(callbacks) == 1
+    assert mail.outbox == []
+
+
+def test_a_failing_mail_server_keeps_the_report_and_shows_it_to_the_officer(
+    send, officer, settings, client, caplog
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.test_incident_report.BrokenMailer"}}
+    response = send()
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert incident.reference == f"HHV-{YEAR}-0001"
+    assert incident.notification_failed_at is not None
+    assert SECRET not in caplog.text
+    login_verified(client, officer)
+    assert "Misslyckades" in client.get("/admin/incidents/incident/").text
+
+
+def test_with_no_security_officer_the_report_is_marked_as_not_notified(send):
+    send()
+    assert Incident.objects.get().notification_failed_at is not None
+
+
+# Session expiry
+
+
+def test_an_expired_session_keeps_the_text_through_the_login(client, official):
+    response = client.post("/rapportera/", report_data())
+    assert response.status_code == 302
+    assert response["Location"] == "/logga-in/?next=/rapportera/%3Faterstall%3D1"
+    assert Incident.objects.count() == 0
+
+    response = client.post(
+        response["Location"],
+        {"username": official.email, "password": PASSWORD, "next": "/rapportera/?aterstall=1"},
+    )
+    assert response["Location"] == "/rapportera/?aterstall=1"
+
+    html = client.get("/rapportera/?aterstall=1").text
+    assert "Du hade blivit utloggad" in html and "Filer behöver du välja igen" in html
+    assert SECRET in html and "Ring mobilen efter klockan 17." in html
+    assert re.search(r'value="hot"[^>]*checked', html)
+    assert 'value="2026-03-14"' in html
+
+
+def test_a_session_that_timed_out_while_writing_keeps_the_text(client, official):
+    client.force_login(official)
+    client.get("/rapportera/")
+    session = client.session
+    session["last_seen"] = int(time.time()) - 24 * 3600  # long past the idle time-out
+    session.save()
+    response = client.post("/rapportera/", report_data())
+    assert response["Location"] == "/logga-in/?next=/rapportera/%3Faterstall%3D1"
+    assert Incident.objects.count() == 0
+    client.force_login(official)
+    assert SECRET in client.get("/rapportera/?aterstall=1").text
+
+
+def test_the_restored_report_can_then_be_sent_once(client, official):
+    data = report_data()
+    client.post("/rapportera/", data)
+    client.force_login(official)
+    html = client.get("/rapportera/?aterstall=1").text
+    assert data["submission_token"] in html
+    client.post("/rapportera/", data)
+    client.post("/rapportera/", data)
+    assert Incident.objects.submitted().count() == 1
+
+
+# Drafts
+
+
+def test_a_draft_is_saved_without_the_required_fields_and_sends_no_mail(send, officer):
+    response = send(report_data(action="utkast", kinds=[], channel="", place=""))
+    incident = Incident.objects.get()
+    assert response["Location"] == f"/rapportera/utkast/{incident.pk}/"
+    assert incident.is_draft and incident.reference is None
+    assert incident.during == SECRET
+    assert mail.outbox == []
+
+
+def test_a_draft_is_listed_on_my_reports_and_finished_later(send, logged_in):
+    data = report_data(action="utkast", police_report="")
+    send(data, files=[png_upload()])
+    incident = Incident.objects.get()
+    assert "Utkast sparat" in logged_in.get("/mina-rapporter/").text
+    html = logged_in.get(f"/rapportera/utkast/{incident.pk}/").text
+    assert SECRET in html and "skarmdump.png" in html
+
+    response = send(
+        report_data(token=incident.submission_token, police_report="planerad"),
+        url=f"/rapportera/utkast/{incident.pk}/",
+    )
+    incident.refresh_from_db()
+    assert response["Location"] == f"/mina-rapporter/{incident.pk}/kvitto/"
+    assert incident.reference == f"HHV-{YEAR}-0001"
+    assert incident.evidence.count() == 1
+    assert Incident.objects.count() == 1
+
+
+def test_the_author_deletes_a_draft_and_its_files(send, logged_in):
+    send(report_data(action="utkast"), files=[png_upload()])
+    incident = Incident.objects.get()
+    assert len(stored_files()) == 1
+    assert "Ta bort utkastet?" in logged_in.get(f"/mina-rapporter/{incident.pk}/ta-bort/").text
+    response = send(url=f"/mina-rapporter/{incident.pk}/radera/", data={})
+    assert response["Location"] == "/mina-rapporter/"
+    assert Incident.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_a_sent_report_cannot_be_deleted(send, logged_in):
+    send()
+    incident = Incident.objects.get()
+    assert logged_in.get(f"/mina-rapporter/{incident.pk}/ta-bort/").status_code == 404
+    assert logged_in.post(f"/mina-rapporter/{incident.pk}/radera/").status_code == 404
+    assert Incident.objects.count() == 1
+
+
+def test_deleting_a_draft_needs_a_post(send, logged_in):
+    send(report_data(action="utkast"))
+    incident = Incident.objects.get()
+    assert logged_in.get(f"/mina-rapporter/{incident.pk}/radera/").status_code == 405
+    assert Incident.objects.count() == 1
+
+
+# Two at once (PostgreSQL: SQLite serialises all writers, so there is no race to test)
+
+
+def _in_threads(count, work):
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: SQLite allows one writer")
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_at_the_same_instant_get_distinct_references(official):
+    drafts = [Incident.objects.create(reporter=official) for _ in range(8)]
+
+    def submit(i):
+        with transaction.atomic():
+            incident = Incident.objects.get(pk=drafts[i].pk)
+            incident.submit()
+            return incident.reference
+
+    references, errors = _in_threads(len(drafts), submit)
+    assert errors == []
+    assert sorted(references) == [f"HHV-{YEAR}-{n:04d}" for n in range(1, 9)]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: SQLite allows one writer")
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_at_the_same_instant_makes_one_report(official):
+    data = report_data()
+
+    def post(i):
+        client = Client()
+        client.force_login(official)
+        return client.post("/rapportera/", data)["Location"]
+
+    locations, errors = _in_threads(2, post)
+    assert errors == []
+    incident = Incident.objects.get()
+    assert locations == [f"/mina-rapporter/{incident.pk}/kvitto/"] * 2
+    assert incident.reference == f"HHV-{YEAR}-0001"
