@@ -25,7 +25,7 @@ PAGES = [
     "/", "/fore/", "/under/", "/efter/", "/checklista/", "/kontakt/", "/logga-in/",
     "/glomt-losenord/", "/personuppgifter/", "/tillganglighet/", "/riskinventering/",
 ]  # fmt: skip
-OFFICIAL_PAGES = ["/mina-sidor/", "/riskinventering/mina/"]
+OFFICIAL_PAGES = ["/mina-sidor/", "/riskinventering/mina/", "/rapportera/", "/mina-rapporter/"]
 EMAIL, PASSWORD = "browser@example.se", "ett-långt-lösenord-i-webbläsaren"
 
 
@@ -181,5 +181,16 @@ def test_the_risk_inventory_in_a_browser_errors_then_result(page, portal):
     page.locator("fieldset").nth(count - 1).get_by_label("LÅG").check()
     page.get_by_role("button", name="Visa resultatet").click()
     assert page.get_by_text("Hög", exact=False).first.is_visible()
+    assert axe_violations(page) == []
+    assert page.csp_errors == []
+
+
+def test_a_report_sent_with_a_missing_answer_keeps_the_text_and_passes_axe(page, portal):
+    log_in(page, portal)
+    page.goto(portal + "/rapportera/")
+    page.get_by_label("Vad hände under").fill("Någon skrek hot vid mötet.")
+    page.get_by_role("button", name="Skicka rapporten").click()
+    assert page.locator(".error-summary").is_visible()
+    assert page.get_by_label("Vad hände under").input_value() == "Någon skrek hot vid mötet."
     assert axe_violations(page) == []
     assert page.csp_errors == []
