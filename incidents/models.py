@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from riskassessment.scoring import Level as Severity
+
 from .evidence import private_storage, remember_written
 
 logger = logging.getLogger(__name__)
@@ -77,6 +79,15 @@ class IncidentQuerySet(models.QuerySet):
     def reported_by(self, user):
         return self.filter(reporter=user)
 
+    def untriaged(self):
+        return self.submitted().filter(status=Incident.Status.NY)
+
+    def open(self):
+        return self.submitted().exclude(status=Incident.Status.AVSLUTAD)
+
+    def follow_up_due(self, today):
+        return self.open().filter(next_follow_up__lt=today)
+
 
 class Incident(models.Model):
     """A report of threats, hate or violence against an elected official.
@@ -133,6 +144,27 @@ class Incident(models.Model):
     created_at = models.DateTimeField("skapad", auto_now_add=True)
     updated_at = models.DateTimeField("senast ändrad", auto_now=True)
     notification_failed_at = models.DateTimeField("e-postavisering misslyckades", null=True)
+
+    # Triage, by the security officers. Changed only through change_triage(), which
+    # records the history.
+    severity = models.CharField(
+        "allvarlighet", max_length=10, choices=Severity, blank=True,
+        help_text="Enligt handlingsplanens skala: låg, måttlig, hög.",
+    )  # fmt: skip
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handled_incidents",
+        verbose_name="handläggare",
+    )
+    next_follow_up = models.DateField("nästa uppföljning", null=True, blank=True)
+    closing_summary = models.TextField("sammanfattning vid avslut", blank=True)
+    first_triaged_at = models.DateTimeField("först bedömd", null=True, blank=True)
+    closed_at = models.DateTimeField("avslutad", null=True, blank=True)
+    # Counts the triage changes, so that two handlers saving at once notice each other.
+    version = models.PositiveIntegerField("version", default=0)
 
     objects = IncidentQuerySet.as_manager()
 
@@ -194,6 +226,71 @@ class Incident(models.Model):
             stored.append(evidence)
         return stored
 
+    TRIAGE_FIELDS = ("status", "severity", "handler", "next_follow_up", "closing_summary")
+
+    def change_triage(self, user, **changes):
+        """Apply triage changes by a security officer and record each one (who, when, from
+        what, to what). Returns the recorded changes; nothing changed records nothing."""
+        assert set(changes) <= set(self.TRIAGE_FIELDS), "only triage fields"
+        current = Incident.objects.select_for_update().get(pk=self.pk)
+        now = timezone.now()
+        recorded = []
+        for field, new in changes.items():
+            old = getattr(current, field)
+            if old == new:
+                continue
+            recorded.append(
+                TriageChange(
+                    incident=self,
+                    changed_by=user,
+                    changed_at=now,
+                    field=field,
+                    old_value=_display(self, field, old),
+                    new_value=_display(self, field, new),
+                )
+            )
+            setattr(self, field, new)
+        if not recorded:
+            return []
+        if self.status != self.Status.NY and self.first_triaged_at is None:
+            self.first_triaged_at = now
+        self.closed_at = (self.closed_at or now) if self.status == self.Status.AVSLUTAD else None
+        self.version = current.version + 1
+        self.save(
+            update_fields=[
+                *changes, "first_triaged_at", "closed_at", "version", "updated_at",
+            ]
+        )  # fmt: skip
+        TriageChange.objects.bulk_create(recorded)
+        return recorded
+
+    def assign_to(self, handler, *, by):
+        return self.change_triage(by, handler=handler)
+
+    def send_message(self, author, text):
+        """A message from the security officers to the reporter: shown under Mina rapporter,
+        with a mail that says only that there is news."""
+        message = ReporterMessage.objects.create(incident=self, author=author, text=text)
+        transaction.on_commit(
+            lambda: self._send(
+                "incidents/mail/news.txt",
+                f"Nytt i ditt ärende {self.reference}",
+                [self.reporter.email],
+                url=settings.PORTAL_BASE_URL + self.get_absolute_url(),
+            )
+        )
+        return message
+
+    def record_access(self, user, *, evidence=None):
+        AccessLogEntry.objects.create(
+            incident=self,
+            reference=self.reference or "",
+            user=user,
+            user_email=user.email,
+            action=AccessLogEntry.Action.DOWNLOAD if evidence else AccessLogEntry.Action.VIEW,
+            evidence_name=evidence.original_name if evidence else "",
+        )
+
     def submit(self):
         """Send the draft: give it the next reference of the year. Call inside a
         transaction; the mails go out only once it has committed."""
@@ -231,11 +328,7 @@ class Incident(models.Model):
 
     def notify_officers(self, *, supplement=False):
         User = get_user_model()  # noqa: N806
-        recipients = list(
-            User.objects.filter(is_active=True, role=User.Role.SECURITY_OFFICER).values_list(
-                "email", flat=True
-            )
-        )
+        recipients = list(User.objects.security_officers().values_list("email", flat=True))
         recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
         subject = (
             f"Komplettering till händelserapport {self.reference}"
@@ -380,3 +473,116 @@ class Evidence(models.Model):
         """The name it was sent with, ending as what is stored: a cleaned HEIC photo is a JPEG."""
         stem = self.original_name.rsplit(".", 1)[0] or "fil"
         return f"{stem}.{self.file.name.rsplit('.', 1)[-1]}"
+
+
+def _display(incident, field, value):
+    if value in (None, ""):
+        return "–"
+    if field == "status":
+        return str(Incident.Status(value).label)
+    if field == "severity":
+        return str(Severity(value).label)
+    if field == "next_follow_up":
+        return value.isoformat()
+    return str(value)
+
+
+class TriageChange(models.Model):
+    """One change to a report's triage fields: the history shown on the report."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="triage_changes", verbose_name="rapport"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="av"
+    )
+    changed_at = models.DateTimeField("när")
+    field = models.CharField("fält", max_length=30)
+    old_value = models.TextField("från", blank=True)
+    new_value = models.TextField("till", blank=True)
+
+    class Meta:
+        verbose_name = "ändring"
+        verbose_name_plural = "historik"
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_field_label()}: {self.old_value} → {self.new_value}"
+
+    def get_field_label(self):
+        return Incident._meta.get_field(self.field).verbose_name
+
+
+class InternalNote(models.Model):
+    """The security officers' own notes on a report: never shown to the reporter."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="notes", verbose_name="rapport"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="av"
+    )
+    text = models.TextField("anteckning")
+    created_at = models.DateTimeField("skriven", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "intern anteckning"
+        verbose_name_plural = "interna anteckningar (syns inte för den som rapporterat)"
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Anteckning {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReporterMessage(models.Model):
+    """A message to the reporter, shown under Mina rapporter."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="messages", verbose_name="rapport"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="av"
+    )
+    text = models.TextField("meddelande")
+    created_at = models.DateTimeField("skickat", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "meddelande till den som rapporterat"
+        verbose_name_plural = "meddelanden till den som rapporterat"
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Meddelande {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccessLogEntry(models.Model):
+    """Every view of a report and every download of evidence. Read-only for everyone; the
+    reference and the e-mail address are copied so the row outlives both."""
+
+    class Action(models.TextChoices):
+        VIEW = "visning", "Visade rapporten"
+        DOWNLOAD = "nedladdning", "Laddade ned fil"
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="rapport"
+    )
+    reference = models.CharField("referens", max_length=20, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="användare",
+    )
+    user_email = models.EmailField("e-post")
+    action = models.CharField("händelse", max_length=20, choices=Action)
+    evidence_name = models.CharField("fil", max_length=255, blank=True)
+    at = models.DateTimeField("när", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "åtkomstlogg"
+        verbose_name_plural = "åtkomstlogg"
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_email} {self.get_action_display()}"

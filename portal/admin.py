@@ -2,8 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group
 
-from .models import User
+from .models import SECURITY_OFFICERS, User
 
 
 class UserCreationForm(forms.ModelForm):
@@ -64,6 +65,20 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
+
+    def save_related(self, request, form, formsets, change):
+        # The role decides the group: a säkerhetshandläggare gets the admin and the
+        # group's permissions, anyone else loses them.
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        group = Group.objects.get(name=SECURITY_OFFICERS)
+        if user.role == User.Role.SECURITY_OFFICER:
+            user.groups.add(group)
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+        else:
+            user.groups.remove(group)
 
     @admin.action(description="Skicka inbjudan med länk för att välja lösenord")
     def send_invitation(self, request, queryset):

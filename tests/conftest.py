@@ -1,7 +1,8 @@
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import caches
 
-from portal.models import User
+from portal.models import SECURITY_OFFICERS, User
 
 
 @pytest.fixture(autouse=True)
@@ -51,11 +52,13 @@ def other_official(db):
 
 @pytest.fixture
 def officer(db):
-    return User.objects.create_user(
+    """A security officer: staff, in the group the migration made, not a superuser."""
+    user = User.objects.create_user(
         "sara@example.se",
         PASSWORD,
         full_name="Sara Säkerhet",
         role=User.Role.SECURITY_OFFICER,
         is_staff=True,
-        is_superuser=True,
     )
+    user.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
+    return user

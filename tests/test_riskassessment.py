@@ -429,7 +429,8 @@ ADMIN = "/admin/riskassessment/assessment/"
 def test_an_unshared_inventory_is_absent_from_the_admin_even_for_a_superuser(
     client, officer, official
 ):
-    assert officer.is_superuser
+    officer.is_superuser = True
+    officer.save(update_fields=["is_superuser"])
     assessment = saved(official, activity="Annas hemliga möte")
     login_verified(client, officer)
     listing = client.get(ADMIN)

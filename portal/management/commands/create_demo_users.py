@@ -1,9 +1,10 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.models import User
+from portal.models import SECURITY_OFFICERS, User
 
 DEMO_USERS = [
     {
@@ -11,7 +12,6 @@ DEMO_USERS = [
         "full_name": "Sara Säkerhet",
         "role": User.Role.SECURITY_OFFICER,
         "is_staff": True,
-        "is_superuser": True,
     },
     {
         "email": "fortroendevald@example.se",
@@ -45,6 +45,8 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(12)
             if user is None:
                 user = User.objects.create_user(password=password, **fields)
+                if user.role == User.Role.SECURITY_OFFICER:
+                    user.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
             else:
                 user.set_password(password)
                 user.save(update_fields=["password"])
