@@ -1,50 +1,77 @@
-from django.contrib import admin
+"""The security officers' daily workplace: triage, follow-up, history and the access log."""
+
+import csv
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from .models import Evidence, Incident, Supplement
+from portal.models import User
 
-# What the official wrote is their account and is never changed here; a later issue
-# builds the security officer's triage workplace. Until then only the status is edited.
+from .models import (
+    AccessLogEntry,
+    Evidence,
+    Incident,
+    InternalNote,
+    Kind,
+    PoliceReport,
+    ReporterMessage,
+    Supplement,
+    TriageChange,
+)
+
+# What the official wrote is their account and is never changed here.
 REPORT_FIELDS = [
-    "reference",
-    "reporter",
-    "reporter_contact",
-    "submitted_at",
-    "kinds_display",
-    "channel",
-    "timing",
-    "occurred_on",
-    "occurred_time",
-    "place",
-    "before",
-    "during",
-    "actions",
-    "perpetrator_known",
-    "perpetrator_description",
-    "witnesses",
-    "police_report",
-    "police_report_number",
-    "consequences_display",
-    "may_contact",
-    "contact_how",
+    "reference", "reporter", "reporter_contact", "submitted_at", "kinds_display", "channel",
+    "timing", "occurred_on", "occurred_time", "place", "before", "during", "actions",
+    "perpetrator_known", "perpetrator_description", "witnesses", "police_report",
+    "police_report_number", "consequences_display", "may_contact", "contact_how",
     "notification_failed_at",
-]
+]  # fmt: skip
 
 
-class EvidenceInline(admin.TabularInline):
-    model = Evidence
-    fields = ["download", "content_type", "file_size", "sha256", "uploaded_at", "supplement"]
-    readonly_fields = fields
+def _officers_only(request):
+    return request.user.is_active and request.user.is_security_officer
+
+
+class OfficersOnlyMixin:
+    """Staff outside the Säkerhetshandläggare group see no reports, not even a superuser."""
+
+    def has_module_permission(self, request):
+        return _officers_only(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _officers_only(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _officers_only(request) and super().has_change_permission(request, obj)
+
+
+class ReadOnlyInline(OfficersOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(ReadOnlyInline):
+    model = Evidence
+    fields = ["download", "content_type", "file_size", "sha256", "uploaded_at", "supplement"]
+    readonly_fields = fields
+
     @admin.display(description="fil")
     def download(self, obj):
-        # Through the view that checks who asks: the files have no public address.
+        # Through the view that checks who asks and logs the download: the files have
+        # no public address.
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
 
     @admin.display(description="storlek")
@@ -52,26 +79,195 @@ class EvidenceInline(admin.TabularInline):
         return filesizeformat(obj.size)
 
 
-class SupplementInline(admin.StackedInline):
+class SupplementInline(ReadOnlyInline, admin.StackedInline):
     model = Supplement
     fields = ["created_at", "author", "text"]
     readonly_fields = fields
-    extra = 0
+
+
+class TriageChangeInline(ReadOnlyInline):
+    model = TriageChange
+    verbose_name_plural = "Historik: ändringar av handläggningen"
+    fields = ["changed_at", "changed_by", "field_label", "old_value", "new_value"]
+    readonly_fields = fields
+
+    @admin.display(description="fält")
+    def field_label(self, obj):
+        return obj.get_field_label()
+
+
+class WriteOnceInline(OfficersOnlyMixin, admin.StackedInline):
+    """New entries can be written; what is written stays as it was."""
+
+    extra = 1
     can_delete = False
+    fields = ["text"]
 
     def has_add_permission(self, request, obj=None):
+        return _officers_only(request)
+
+    def has_change_permission(self, request, obj=None):
         return False
+
+    def get_fields(self, request, obj=None):
+        return ["created_at", "author", "text"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["created_at", "author"]
+
+
+class InternalNoteInline(WriteOnceInline):
+    model = InternalNote
+
+
+class ReporterMessageInline(WriteOnceInline):
+    model = ReporterMessage
+    verbose_name = "meddelande till den som rapporterat (syns under Mina rapporter)"
+
+
+class TriageForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Incident
+        fields = list(Incident.TRIAGE_FIELDS)
+        widgets = {"next_follow_up": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        if "handler" in self.fields:
+            self.fields["handler"].queryset = User.objects.security_officers()
+
+    def clean(self):
+        cleaned = super().clean()
+        current = Incident.objects.select_for_update().get(pk=self.instance.pk)
+        seen = cleaned.get("version")
+        if seen is not None and seen != current.version:
+            # Someone saved since this form was opened. Nothing is overwritten: show what
+            # they changed, keep what this handler typed, and let them save again.
+            theirs = current.triage_changes.filter(version__gt=seen).select_related("changed_by")
+            data = self.data.copy()
+            data["version"] = current.version
+            for field in {change.field for change in theirs}:
+                # Their change shows in the form; what this handler changed elsewhere stays.
+                value = getattr(current, f"{field}_id" if field == "handler" else field)
+                data[field] = "" if value is None else str(value)
+            self.data = data
+            raise ValidationError(
+                format_html(
+                    "{} har ändrat rapporten medan du hade den öppen. Dina ändringar är inte "
+                    "sparade; de står kvar i formuläret. Så här ändrades den: {}. "
+                    "Kontrollera och spara igen.",
+                    ", ".join(sorted({str(c.changed_by or "Någon") for c in theirs})),
+                    format_html_join(
+                        "; ",
+                        "{} från {} till {} ({})",
+                        (
+                            (
+                                c.get_field_label(),
+                                c.old_value,
+                                c.new_value,
+                                timezone.localtime(c.changed_at).strftime("%H:%M"),
+                            )
+                            for c in theirs
+                        ),  # fmt: skip
+                    ),
+                )
+            )
+        if cleaned.get("status") == Incident.Status.AVSLUTAD and not cleaned.get("closing_summary"):
+            self.add_error("closing_summary", "Skriv en sammanfattning innan ärendet avslutas.")
+        return cleaned
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = "vad det var"
+    parameter_name = "typ"
+
+    def lookups(self, request, model_admin):
+        return Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Kind.values:
+            # A JSON list: its text holds each kind in quotes, on SQLite and PostgreSQL alike.
+            return queryset.filter(kinds__icontains=f'"{self.value()}"')
+        return queryset
+
+
+class FollowUpFilter(admin.SimpleListFilter):
+    title = "nästa uppföljning"
+    parameter_name = "uppfoljning"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("forsenad", "Passerad"),
+            ("vecka", "Inom en vecka"),
+            ("ingen", "Ingen satt"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        match self.value():
+            case "forsenad":
+                return queryset.follow_up_due(today)
+            case "vecka":
+                return queryset.filter(
+                    next_follow_up__gte=today, next_follow_up__lte=today + timedelta(days=7)
+                )
+            case "ingen":
+                return queryset.filter(next_follow_up__isnull=True)
+        return queryset
+
+
+EXPORT_COLUMNS = [
+    ("Referens", lambda i: i.reference),
+    ("Mottagen", lambda i: timezone.localtime(i.submitted_at).strftime("%Y-%m-%d %H:%M")),
+    ("Vad det var", lambda i: i.get_kinds_display()),
+    ("Hur det nådde", lambda i: i.get_channel_display()),
+    ("Har det hänt", lambda i: i.get_timing_display()),
+    ("Datum", lambda i: i.occurred_on.isoformat() if i.occurred_on else ""),
+    ("Status", lambda i: i.get_status_display()),
+    ("Allvarlighet", lambda i: i.get_severity_display()),
+    ("Handläggare", lambda i: str(i.handler or "")),
+    ("Polisanmäld", lambda i: "ja" if i.police_report == PoliceReport.GJORD else "nej"),
+    ("Nästa uppföljning", lambda i: i.next_follow_up.isoformat() if i.next_follow_up else ""),
+    (
+        "Avslutad",
+        lambda i: timezone.localtime(i.closed_at).strftime("%Y-%m-%d") if i.closed_at else "",
+    ),
+]
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["reference", "submitted_at", "reporter", "kinds_display", "status", "mail"]
-    list_filter = ["status", "notification_failed_at"]
-    search_fields = ["reference", "reporter__full_name", "reporter__email"]
-    fields = ["status", *REPORT_FIELDS]
+class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
+    form = TriageForm
+    list_display = [
+        "reference", "submitted_at", "kinds_display", "channel", "status", "severity",
+        "handler", "reported_to_police", "next_follow_up", "mail",
+    ]  # fmt: skip
+    list_filter = [
+        "status", "severity", ("handler", admin.RelatedOnlyFieldListFilter), KindFilter,
+        "channel", "police_report", FollowUpFilter, "notification_failed_at",
+    ]  # fmt: skip
+    search_fields = [
+        "reference", "reporter__full_name", "reporter__email", "place", "before", "during",
+        "actions", "perpetrator_description", "witnesses",
+    ]  # fmt: skip
+    date_hierarchy = "submitted_at"
+    list_select_related = ["reporter", "handler"]
     readonly_fields = REPORT_FIELDS
-    inlines = [SupplementInline, EvidenceInline]
-    list_select_related = ["reporter"]
+    fieldsets = [
+        ("Handläggning", {"fields": [*Incident.TRIAGE_FIELDS, "version"]}),
+        ("Det som rapporterades", {"fields": REPORT_FIELDS}),
+    ]
+    inlines = [
+        SupplementInline, EvidenceInline, ReporterMessageInline, InternalNoteInline,
+        TriageChangeInline,
+    ]  # fmt: skip
+    actions = [
+        "assign_to_me", "mark_under_assessment", "mark_measures", "mark_closed",
+        "export_csv", "export_xlsx",
+    ]  # fmt: skip
 
     def get_queryset(self, request):
         # A draft is its author's alone until it is sent.
@@ -83,9 +279,37 @@ class IncidentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the plan says every incident shall be reported: none is withdrawn
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            incident = self.get_object(request, object_id)
+            if incident is not None and self.has_view_permission(request, incident):
+                incident.record_access(request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        changes = {
+            f: form.cleaned_data[f] for f in Incident.TRIAGE_FIELDS if f in form.changed_data
+        }
+        obj.change_triage(request.user, **changes)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model not in (InternalNote, ReporterMessage):
+            return formset.save()
+        for entry in formset.save(commit=False):
+            if isinstance(entry, ReporterMessage):
+                form.instance.send_message(request.user, entry.text)
+            else:
+                entry.author = request.user
+                entry.incident = form.instance
+                entry.save()
+
     @admin.display(description="vad det var")
     def kinds_display(self, obj):
         return obj.get_kinds_display()
+
+    @admin.display(description="polisanmäld", boolean=True)
+    def reported_to_police(self, obj):
+        return obj.police_report == PoliceReport.GJORD
 
     @admin.display(description="följder")
     def consequences_display(self, obj):
@@ -95,6 +319,89 @@ class IncidentAdmin(admin.ModelAdmin):
     def reporter_contact(self, obj):
         return f"{obj.reporter.email}, {obj.reporter.phone or 'ingen telefon'}"
 
-    @admin.display(description="e-post", boolean=False)
+    @admin.display(description="e-post")
     def mail(self, obj):
         return "Misslyckades – kontakta rapportören" if obj.notification_failed_at else "Skickad"
+
+    def _triage_each(self, request, queryset, done, **changes):
+        count = 0
+        for incident in queryset:
+            if incident.change_triage(request.user, **changes):
+                count += 1
+        self.message_user(request, f"{done}: {count} rapporter.", messages.SUCCESS)
+
+    @admin.action(description="Tilldela mig")
+    def assign_to_me(self, request, queryset):
+        self._triage_each(request, queryset, "Tilldelade dig", handler=request.user)
+
+    @admin.action(description="Ändra status till Under bedömning (också för att öppna igen)")
+    def mark_under_assessment(self, request, queryset):
+        status = Incident.Status.UNDER_BEDOMNING
+        self._triage_each(request, queryset, "Under bedömning", status=status)
+
+    @admin.action(description="Ändra status till Åtgärder pågår")
+    def mark_measures(self, request, queryset):
+        status = Incident.Status.ATGARDER_PAGAR
+        self._triage_each(request, queryset, "Åtgärder pågår", status=status)
+
+    @admin.action(description="Ändra status till Avslutad")
+    def mark_closed(self, request, queryset):
+        without = queryset.filter(closing_summary="").exclude(status=Incident.Status.AVSLUTAD)
+        if without.exists():
+            self.message_user(
+                request,
+                "Skriv en sammanfattning vid avslut i rapporten först: "
+                + ", ".join(without.values_list("reference", flat=True)),
+                messages.WARNING,
+            )
+        ready = queryset.exclude(closing_summary="")
+        self._triage_each(request, ready, "Avslutade", status=Incident.Status.AVSLUTAD)
+
+    @admin.action(description="Exportera valda till CSV")
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="handelserapporter.csv"'
+        # A byte-order mark and semicolons: what Excel with Swedish settings expects.
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow([title for title, _ in EXPORT_COLUMNS])
+        for incident in queryset.select_related("handler"):
+            writer.writerow([value(incident) for _, value in EXPORT_COLUMNS])
+        return response
+
+    @admin.action(description="Exportera valda till Excel (XLSX)")
+    def export_xlsx(self, request, queryset):
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Händelserapporter"
+        sheet.append([title for title, _ in EXPORT_COLUMNS])
+        for incident in queryset.select_related("handler"):
+            sheet.append([value(incident) for _, value in EXPORT_COLUMNS])
+        response = HttpResponse(
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = 'attachment; filename="handelserapporter.xlsx"'
+        workbook.save(response)
+        return response
+
+
+@admin.register(AccessLogEntry)
+class AccessLogAdmin(OfficersOnlyMixin, admin.ModelAdmin):
+    """Who opened which report and downloaded which file: read by the officers, changed and
+    deleted by nobody (retention removes old rows)."""
+
+    list_display = ["at", "user_email", "action", "reference", "evidence_name"]
+    list_filter = ["action"]
+    search_fields = ["reference", "user_email", "evidence_name"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

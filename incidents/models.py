@@ -2,6 +2,7 @@ import hashlib
 import logging
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from riskassessment.scoring import Level as Severity
 
@@ -87,6 +89,32 @@ class IncidentQuerySet(models.QuerySet):
 
     def follow_up_due(self, today):
         return self.open().filter(next_follow_up__lt=today)
+
+    def past_retention(self, now):
+        """Closed reports whose period has run since they were closed, and drafts nobody has
+        changed for the draft period. An open report is kept however old it is."""
+        closed_before = now - timedelta(days=settings.PORTAL_RETENTION_CLOSED_REPORT_DAYS)
+        draft_before = now - timedelta(days=settings.PORTAL_RETENTION_DRAFT_DAYS)
+        return self.filter(
+            Q(
+                submitted_at__isnull=False,
+                status=Incident.Status.AVSLUTAD,
+                closed_at__lt=closed_before,
+            )
+            | Q(submitted_at__isnull=True, updated_at__lt=draft_before)
+        )
+
+    def delete_with_files(self):
+        """Delete these reports with all that hangs on them (supplements, evidence, notes,
+        messages, history) and, once that has committed, their evidence files. The access
+        log keeps its rows, with the reference. Returns what QuerySet.delete() returns."""
+        with transaction.atomic():
+            # Locked, so that a draft saved at this moment is either kept whole or gone whole.
+            pks = list(self.select_for_update().values_list("pk", flat=True))
+            names = list(Evidence.objects.filter(incident__in=pks).values_list("file", flat=True))
+            deleted = Incident.objects.filter(pk__in=pks).delete()
+            transaction.on_commit(lambda: delete_evidence_files(names))
+        return deleted
 
 
 class Incident(models.Model):
@@ -247,6 +275,7 @@ class Incident(models.Model):
                     field=field,
                     old_value=_display(self, field, old),
                     new_value=_display(self, field, new),
+                    version=current.version + 1,
                 )
             )
             setattr(self, field, new)
@@ -433,6 +462,20 @@ def _evidence_path(instance, filename):
     return f"evidence/{filename}"
 
 
+def delete_evidence_files(names):
+    """Remove stored evidence files whose rows are gone. A file that can't be removed is
+    named in the log and the error raised, never passed over."""
+    failed = []
+    for name in names:
+        try:
+            private_storage.delete(name)
+        except OSError:
+            logger.exception("Bevisfilen %s kunde inte tas bort", name)
+            failed.append(name)
+    if failed:
+        raise OSError(f"{len(failed)} bevisfiler kunde inte tas bort: {', '.join(failed)}")
+
+
 class Evidence(models.Model):
     """A file attached to a report. Images are stored re-encoded without EXIF (and so
     without GPS position); the original is not kept. The SHA-256 is of the stored bytes."""
@@ -500,6 +543,8 @@ class TriageChange(models.Model):
     field = models.CharField("fält", max_length=30)
     old_value = models.TextField("från", blank=True)
     new_value = models.TextField("till", blank=True)
+    # The report's version this change made: a handler whose form is older sees it.
+    version = models.PositiveIntegerField("version", default=0)
 
     class Meta:
         verbose_name = "ändring"
@@ -510,7 +555,7 @@ class TriageChange(models.Model):
         return f"{self.get_field_label()}: {self.old_value} → {self.new_value}"
 
     def get_field_label(self):
-        return Incident._meta.get_field(self.field).verbose_name
+        return capfirst(Incident._meta.get_field(self.field).verbose_name)
 
 
 class InternalNote(models.Model):
@@ -531,7 +576,7 @@ class InternalNote(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Anteckning {self.created_at:%Y-%m-%d %H:%M}"
+        return f"Anteckning om {self.incident.reference}"
 
 
 class ReporterMessage(models.Model):
@@ -552,7 +597,12 @@ class ReporterMessage(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Meddelande {self.created_at:%Y-%m-%d %H:%M}"
+        return f"Meddelande till {self.incident.reference}"
+
+
+class AccessLogEntryQuerySet(models.QuerySet):
+    def past_retention(self, now):
+        return self.filter(at__lt=now - timedelta(days=settings.PORTAL_RETENTION_ACCESS_LOG_DAYS))
 
 
 class AccessLogEntry(models.Model):
@@ -578,6 +628,8 @@ class AccessLogEntry(models.Model):
     action = models.CharField("händelse", max_length=20, choices=Action)
     evidence_name = models.CharField("fil", max_length=255, blank=True)
     at = models.DateTimeField("när", auto_now_add=True, db_index=True)
+
+    objects = AccessLogEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "åtkomstlogg"

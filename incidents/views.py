@@ -170,6 +170,7 @@ def _detail_page(request, incident, form):
         "incident": incident,
         "form": form,
         "supplements": incident.supplements.prefetch_related("evidence"),
+        "news": incident.messages.all(),
         "files": incident.evidence.filter(supplement=None),
         "files_lost": bool(request.FILES),
     }
@@ -239,6 +240,7 @@ EVIDENCE_CSP = {
 @csp_override(EVIDENCE_CSP)
 def evidence_file(request, pk, evidence_pk):
     item = _get_evidence_for_user(request.user, pk, evidence_pk)
+    item.incident.record_access(request.user, evidence=item)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError:
