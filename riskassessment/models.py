@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -45,6 +47,11 @@ class AssessmentQuerySet(models.QuerySet):
 
     def with_answers(self):
         return self.prefetch_related("answers")
+
+    def past_retention(self, now):
+        """Inventories nobody has changed for the retention period, shared or not."""
+        days = settings.PORTAL_RETENTION_RISK_ASSESSMENT_DAYS
+        return self.filter(updated_at__lt=now - timedelta(days=days))
 
 
 class Assessment(models.Model):
