@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -24,6 +25,7 @@ from .models import (
     Supplement,
     TriageChange,
 )
+from .statistics import statistics_view
 
 # What the official wrote is their account and is never changed here.
 REPORT_FIELDS = [
@@ -268,6 +270,16 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         "assign_to_me", "mark_under_assessment", "mark_measures", "mark_closed",
         "export_csv", "export_xlsx",
     ]  # fmt: skip
+
+    change_list_template = "admin/incidents/incident/change_list.html"
+
+    def get_urls(self):
+        statistics = path(
+            "statistik/",
+            self.admin_site.admin_view(statistics_view),
+            name="incidents_incident_statistics",
+        )
+        return [statistics, *super().get_urls()]  # before <path:object_id>/
 
     def get_queryset(self, request):
         # A draft is its author's alone until it is sent.

@@ -92,6 +92,7 @@ def test_the_list_shows_filters_and_searches(client, officer, official):
     assert a.reference in only_violence and b.reference not in only_violence
     assert b.reference in client.get(LIST, {"channel__exact": "brev"}).text
     assert a.reference not in client.get(LIST, {"channel__exact": "brev"}).text
+    assert 'href="/admin/incidents/incident/statistik/"' in html
     found = client.get(LIST, {"q": "Nyköping"}).text
     assert a.reference in found and b.reference not in found
 

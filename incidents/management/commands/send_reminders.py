@@ -1,0 +1,164 @@
+"""Daily reminders to the security officers, run once a day by cron or a systemd timer:
+
+- each handler gets a list of their reports whose next follow-up date has passed;
+- the group gets a list of new reports that nobody has triaged within two working days,
+  and of due follow-ups whose handler is no longer an active security officer (so that
+  no report is forgotten because its handler has left).
+
+The mails carry references and links behind the login, never what a report says.
+"""
+
+import argparse
+import logging
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.management.base import BaseCommand, CommandError
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import Incident
+from portal.models import User
+
+logger = logging.getLogger(__name__)
+
+# The plan's promise: a new report is looked at within two working days.
+TRIAGE_WORKING_DAYS = 2
+
+
+def add_working_days(day, count):
+    """The date `count` working days after `day`. Working days are Monday to Friday.
+    Swedish public holidays (juldagen, midsommarafton and the rest) are NOT left out, so
+    after a holiday the reminder comes a day early rather than a day late."""
+    while count:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def triage_overdue(today):
+    """New reports still not triaged when the second whole working day after the day they
+    were sent (in Sweden) has ended: sent on a Friday afternoon, that is Tuesday, so the
+    reminder comes on Wednesday."""
+    untriaged = Incident.objects.untriaged().order_by("submitted_at")
+    return [
+        incident
+        for incident in untriaged.only("pk", "reference", "submitted_at")
+        if add_working_days(timezone.localdate(incident.submitted_at), TRIAGE_WORKING_DAYS) < today
+    ]
+
+
+def follow_ups_due_by_handler(today, officers):
+    """Due follow-ups, grouped by handler; those without an active security officer as
+    handler under None."""
+    due = (
+        Incident.objects.follow_up_due(today)
+        .select_related("handler")
+        .order_by("next_follow_up", "submitted_at")
+        .only("pk", "reference", "next_follow_up", "handler")
+    )
+    grouped = defaultdict(list)
+    for incident in due:
+        grouped[incident.handler if incident.handler in officers else None].append(incident)
+    return grouped
+
+
+def admin_link(incident):
+    return settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
+
+
+def listed(incidents):
+    # Only what the mail may carry: the reference and the link.
+    return [{"reference": i.reference, "url": admin_link(i)} for i in incidents]
+
+
+def counted(items, one, many):
+    return f"{len(items)} {one if len(items) == 1 else many}"
+
+
+def iso_date(value):
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ange datumet som ÅÅÅÅ-MM-DD, inte {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Skickar påminnelser: till varje handläggare om uppföljningar vars datum har passerat, "
+        "och till säkerhetshandläggarna om nya rapporter som inte bedömts inom två arbetsdagar. "
+        "Körs en gång om dagen."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            type=iso_date,
+            help="Räkna som om det vore detta datum (ÅÅÅÅ-MM-DD), för test och övning.",
+        )
+
+    def handle(self, *args, today=None, **options):
+        today = today or timezone.localdate()
+        officers = list(User.objects.security_officers())
+        by_handler = follow_ups_due_by_handler(today, set(officers))
+        unassigned = by_handler.pop(None, [])
+        sent = 0
+        self.failed = 0
+
+        for handler, incidents in sorted(by_handler.items(), key=lambda item: item[0].email):
+            sent += self.send(
+                "incidents/mail/reminder_follow_up.txt",
+                "Påminnelse: uppföljning av händelserapporter",
+                [handler.email],
+                who=handler.email,
+                what=f"{counted(incidents, 'uppföljning', 'uppföljningar')} att göra",
+                context={"handler": handler, "incidents": listed(incidents)},
+            )
+
+        overdue = triage_overdue(today)
+        if overdue or unassigned:
+            recipients = [officer.email for officer in officers]
+            recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
+            sent += self.send(
+                "incidents/mail/reminder_group.txt",
+                "Påminnelse: händelserapporter som väntar",
+                recipients,
+                who=f"säkerhetshandläggarna ({len(recipients)} mottagare)",
+                what=(
+                    f"{counted(overdue, 'ny rapport', 'nya rapporter')} väntar på bedömning, "
+                    f"{counted(unassigned, 'uppföljning', 'uppföljningar')} utan handläggare"
+                ),
+                context={
+                    "untriaged": listed(overdue),
+                    "unassigned": listed(unassigned),
+                    "working_days": TRIAGE_WORKING_DAYS,
+                },
+            )
+
+        if not sent and not self.failed:
+            self.stdout.write(f"{today}: inga påminnelser skickade.")
+        if self.failed:
+            # The others went out; a non-zero exit makes cron and systemd report the failure.
+            raise CommandError(f"{self.failed} påminnelser kunde inte skickas.", returncode=1)
+
+    def send(self, template, subject, recipients, *, who, what, context):
+        """Send one reminder; a failure is logged, without content, and the rest go on."""
+        if not recipients:
+            logger.error("Påminnelse om händelserapporter: ingen mottagare (%s)", who)
+            self.stderr.write(f"Ingen mottagare för påminnelse till {who}.")
+            self.failed += 1
+            return 0
+        try:
+            body = render_to_string(template, context)
+            EmailMessage(subject, body, None, recipients).send()
+        except Exception:
+            logger.exception("Påminnelse om händelserapporter till %s kunde inte skickas", who)
+            self.stderr.write(f"Kunde inte skicka påminnelse till {who}.")
+            self.failed += 1
+            return 0
+        self.stdout.write(f"Skickade påminnelse till {who}: {what}.")
+        return 1

@@ -1,0 +1,246 @@
+"""The security officers' statistics: the figures, the charts and tables, the CSV file, and
+who may see them."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from incidents.models import Incident
+from incidents.statistics import year_statistics
+from portal.models import User
+
+from .conftest import PASSWORD, login_verified
+from .test_incident_report import SECRET
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/incidents/incident/statistik/"
+
+
+def at(*args):
+    return timezone.make_aware(datetime(*args))
+
+
+def sent_report(reporter, submitted_at, *, triaged_after=None, closed_after=None, **fields):
+    """A report sent the way the portal sends it, then moved to the time the test needs."""
+    fields = {"kinds": ["hot"], "channel": "telefon", "police_report": "nej", **fields}
+    incident = Incident.objects.create(reporter=reporter, during=SECRET, **fields)
+    with transaction.atomic():
+        incident.submit()
+    Incident.objects.filter(pk=incident.pk).update(
+        submitted_at=submitted_at,
+        first_triaged_at=submitted_at + triaged_after if triaged_after else None,
+        closed_at=submitted_at + closed_after if closed_after else None,
+    )
+    return incident
+
+
+@pytest.fixture
+def reports_2025(official):
+    """Four reports sent in 2025 in Swedish time, the first of them still 2024 in UTC; and
+    three that never count in 2025: a draft, one from 2024, and one sent just after
+    midnight on New Year's Day 2026 (still 2025 in UTC)."""
+    sent_report(
+        official, at(2025, 1, 1, 0, 30), kinds=["hot", "hat"], channel="sociala_medier",
+        police_report="gjord", triaged_after=timedelta(days=1), closed_after=timedelta(days=10),
+    )  # fmt: skip
+    sent_report(
+        official, at(2025, 1, 20, 14), kinds=["hot"], channel="telefon",
+        triaged_after=timedelta(days=2), closed_after=timedelta(days=20),
+    )  # fmt: skip
+    sent_report(
+        official, at(2025, 3, 5, 8), kinds=["vald"], channel="fysiskt", police_report="gjord",
+        triaged_after=timedelta(days=4, hours=12),
+    )  # fmt: skip
+    sent_report(official, at(2025, 12, 31, 23, 30), kinds=["hat"], channel="sociala_medier")
+    sent_report(official, at(2024, 12, 31, 22), kinds=["hot"])
+    sent_report(official, at(2026, 1, 1, 0, 30), kinds=["hot"], police_report="gjord")
+    Incident.objects.create(reporter=official, kinds=["stold"], channel="brev")
+
+
+def as_officer(officer):
+    return login_verified(Client(), officer)
+
+
+# The figures
+
+
+def test_reports_are_counted_per_month_of_sending_in_swedish_time(reports_2025):
+    stats = year_statistics(2025)
+    assert stats.total == 4
+    assert [c.count for c in stats.per_month] == [2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert [c.label for c in stats.per_month][:3] == ["januari", "februari", "mars"]
+
+
+def test_a_report_of_several_kinds_counts_once_under_each(reports_2025):
+    per_kind = {c.label: c.count for c in year_statistics(2025).per_kind}
+    assert per_kind == {
+        "Hot": 2,
+        "Hat eller trakasserier": 2,
+        "Våld": 1,
+        "Skadegörelse": 0,
+        "Stöld": 0,
+        "Annat": 0,
+    }
+
+
+def test_reports_are_counted_per_channel(reports_2025):
+    per_channel = {c.label: c.count for c in year_statistics(2025).per_channel}
+    assert per_channel["Sociala medier"] == 2
+    assert per_channel["Telefon"] == 1
+    assert per_channel["Vid ett fysiskt möte"] == 1
+    assert per_channel["Brev"] == 0
+
+
+def test_the_police_share_is_of_all_the_years_reports(reports_2025):
+    stats = year_statistics(2025)
+    assert stats.police_reported == 2
+    assert stats.police_share == 50
+
+
+def test_medians_are_in_days_over_the_reports_triaged_and_closed(reports_2025):
+    stats = year_statistics(2025)
+    assert (stats.triaged, stats.median_days_to_triage) == (3, 2)
+    assert (stats.closed, stats.median_days_to_close) == (2, 15)
+
+
+def test_a_year_without_reports_has_zeros_and_no_medians(db):
+    stats = year_statistics(2025)
+    assert stats.total == 0
+    assert sum(c.count for c in stats.per_month) == 0
+    assert stats.police_share is None
+    assert stats.median_days_to_triage is None and stats.median_days_to_close is None
+
+
+# The page
+
+
+def test_the_page_shows_the_chosen_years_figures(reports_2025, officer):
+    html = as_officer(officer).get(URL, {"ar": "2025"}).text
+    assert "Statistik över händelserapporter 2025" in html
+    assert "50,0 % (2 av 4)" in html
+    assert "2,0 dagar (3 bedömda rapporter)" in html
+    assert "15,0 dagar (2 avslutade rapporter)" in html
+    assert SECRET not in html
+
+
+def test_each_chart_is_an_svg_with_a_title_and_a_table_with_the_same_counts(reports_2025, officer):
+    html = as_officer(officer).get(URL, {"ar": "2025"}).text
+    assert html.count('<svg class="statistics-chart" role="img"') == 3
+    assert '<title id="diagram-manad">Rapporter per månad 2025</title>' in html
+    assert 'aria-labelledby="diagram-manad diagram-manad-beskrivning"' in html
+    assert html.count('<table class="statistics-table">') == 3
+    assert '<th scope="row">januari</th><td>2</td>' in html
+    assert '<th scope="row">Hat eller trakasserier</th><td>2</td>' in html
+    assert '<th scope="row">Sociala medier</th><td>2</td>' in html
+    # Each bar has its count in text beside it, not in its length or colour alone.
+    assert html.count('class="statistics-count"') == 12 + 6 + 6
+    assert 'class="statistics-count" x="496" y="16">2</text>' in html  # January, the longest
+
+
+def test_the_page_has_no_inline_style_or_script(reports_2025, officer):
+    response = as_officer(officer).get(URL, {"ar": "2025"})
+    assert "style=" not in response.text and "<script>" not in response.text
+    assert "css/admin-statistics.css" in response.text
+
+
+def test_the_year_is_chosen_among_the_years_with_reports(reports_2025, officer):
+    html = as_officer(officer).get(URL).text
+    this_year = timezone.localdate().year
+    assert f"Statistik över händelserapporter {this_year}" in html
+    assert '<option value="2025">2025</option>' in html
+    assert '<option value="2024">2024</option>' in html
+    assert '<option value="2023">' not in html
+
+
+def test_a_year_that_cannot_be_chosen_shows_the_current_year(reports_2025, officer):
+    this_year = timezone.localdate().year
+    for value in ["1999", "inte-ett-år"]:
+        html = as_officer(officer).get(URL, {"ar": value}).text
+        assert f"Statistik över händelserapporter {this_year}" in html
+
+
+def test_a_year_without_data_shows_a_dash(officer):
+    html = as_officer(officer).get(URL).text
+    assert "<dt>Polisanmälda</dt>\n    <dd>–</dd>" in html
+    assert "<dd>–</dd>" in html.split("Tid till avslut (median)")[1]
+
+
+def test_the_page_has_breadcrumbs_back_to_the_reports(officer):
+    html = as_officer(officer).get(URL).text
+    assert 'href="/admin/incidents/incident/"' in html
+    assert '<li aria-current="page">Statistik</li>' in html
+
+
+# The CSV file
+
+
+def test_the_csv_file_has_the_same_figures_for_swedish_excel(reports_2025, officer):
+    response = as_officer(officer).get(URL, {"ar": "2025", "format": "csv"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="handelserapporter-statistik-2025.csv"'
+    )
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    lines = body.decode("utf-8-sig").split("\r\n")
+    assert lines[:3] == ["Avsnitt;Uppgift;Värde", "År;;2025", "Rapporter;Totalt;4"]
+    assert "Per månad;januari;2" in lines
+    assert "Per månad;december;1" in lines
+    assert "Per typ av händelse;Hat eller trakasserier;2" in lines
+    assert "Per kanal;Vid ett fysiskt möte;1" in lines
+    assert "Polisanmälda;Antal;2" in lines
+    assert "Polisanmälda;Andel (%);50,0" in lines
+    assert "Tid till första bedömning;Median (dagar);2,0" in lines
+    assert "Tid till avslut;Median (dagar);15,0" in lines
+    assert SECRET.encode() not in body
+
+
+def test_the_csv_file_leaves_missing_figures_empty(officer):
+    response = as_officer(officer).get(URL, {"ar": "2025", "format": "csv"})
+    lines = response.content.decode("utf-8-sig").split("\r\n")
+    this_year = timezone.localdate().year
+    assert f"År;;{this_year}" in lines
+    assert "Polisanmälda;Andel (%);" in lines
+    assert "Tid till avslut;Median (dagar);" in lines
+
+
+# Who may see it
+
+
+def test_an_official_is_sent_to_log_in(reports_2025, official):
+    client = Client()
+    client.force_login(official)
+    for params in [{}, {"format": "csv"}]:
+        response = client.get(URL, params)
+        assert response.status_code == 302
+        assert "Polisanmälda" not in response.text
+
+
+def test_staff_outside_the_security_officers_cannot_see_it(reports_2025):
+    staff = User.objects.create_user("it@example.se", PASSWORD, full_name="Ivar It", is_staff=True)
+    client = login_verified(Client(), staff)
+    assert client.get(URL).status_code == 403
+    assert client.get(URL, {"format": "csv"}).status_code == 403
+
+
+def test_a_superuser_outside_the_group_cannot_see_it(reports_2025):
+    boss = User.objects.create_superuser("chef@example.se", PASSWORD, full_name="Cecilia Chef")
+    boss.groups.remove(*Group.objects.all())
+    assert login_verified(Client(), boss).get(URL).status_code == 403
+
+
+def test_a_security_officer_without_the_second_factor_is_asked_for_it(reports_2025, officer):
+    client = Client()
+    client.force_login(officer)
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "Polisanmälda" not in response.text
+
+
+def test_a_security_officer_sees_it(officer):
+    assert as_officer(officer).get(URL).status_code == 200
