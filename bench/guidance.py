@@ -7,6 +7,8 @@
    process including WeasyPrint's import.
 
 Needs wrk (Debian: apt-get install wrk). Run: make bench, or .venv/bin/python bench/guidance.py
+(SQLite in a temporary directory), or on PostgreSQL with a scratch database:
+createdb portal_bench; DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench make bench
 """
 
 import http.client
@@ -60,6 +62,7 @@ def wrk(path):
         text=True,
         check=True,
     ).stdout
+    assert "Non-2xx" not in out and "Socket errors" not in out, out
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
@@ -75,6 +78,9 @@ def timed(path, n):
 def main():
     if not shutil.which("wrk"):
         sys.exit("wrk saknas: apt-get install wrk")
+    if "bench" not in os.environ.get("DATABASE_URL", "bench"):
+        # The run edits a section to measure a cold render: never on a real database.
+        sys.exit("DATABASE_URL måste vara en databas för mätningar (namnet ska innehålla bench).")
     var_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     env = env_for(var_dir)
     manage(env, "migrate", "--no-input")

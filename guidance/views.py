@@ -1,7 +1,5 @@
-from functools import wraps
-
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -19,38 +17,15 @@ PHASE_TITLES = {
 }
 
 
-def public_page_cache(view):
-    """Serves a guidance page to visitors without a session from a cache keyed by the
-    content's version: the page someone opens under threat must come fast, and it is the
-    same for everyone who is not logged in."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
-            return view(request, *args, **kwargs)
-        key = f"guidance:page:{request.path}:{content_version()}"
-        content = cache.get(key)
-        if content is not None:
-            return HttpResponse(content)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.cookies:
-            cache.set(key, response.content, timeout=3600)
-        return response
-
-    return wrapped
-
-
 def _staff(request):
     return request.user.is_authenticated and request.user.is_staff
 
 
-@public_page_cache
 def home(request):
     sections = rendered_sections([Phase.START], include_drafts=_staff(request))
     return render(request, "guidance/home.html", {"sections": sections})
 
 
-@public_page_cache
 def phase_page(request, phase):
     title, lead = PHASE_TITLES[phase]
     sections = rendered_sections([phase], include_drafts=_staff(request))
@@ -61,13 +36,11 @@ def phase_page(request, phase):
     )
 
 
-@public_page_cache
 def checklist(request):
     sections = rendering.checklist(include_drafts=_staff(request))
     return render(request, "guidance/checklist.html", {"sections": sections})
 
 
-@public_page_cache
 def contacts_page(request):
     sections = rendered_sections([Phase.KONTAKT], include_drafts=_staff(request))
     return render(request, "guidance/contacts.html", {"sections": sections})
