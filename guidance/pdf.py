@@ -14,8 +14,10 @@ def render_pdf(html, stylesheets=("css/print.css",)):
     # PDF views need it.
     from weasyprint import CSS, HTML
 
+    # PDF/UA: a tagged PDF with its language and title, so screen readers can read it.
     return HTML(string=html, base_url=settings.PORTAL_BASE_URL).write_pdf(
-        stylesheets=[CSS(filename=finders.find(name)) for name in stylesheets]
+        stylesheets=[CSS(filename=finders.find(name)) for name in stylesheets],
+        pdf_variant="pdf/ua-1",
     )
 
 
