@@ -256,6 +256,7 @@ class Incident(models.Model):
 
     TRIAGE_FIELDS = ("status", "severity", "handler", "next_follow_up", "closing_summary")
 
+    @transaction.atomic
     def change_triage(self, user, **changes):
         """Apply triage changes by a security officer and record each one (who, when, from
         what, to what). Returns the recorded changes; nothing changed records nothing."""
@@ -438,15 +439,13 @@ class Supplement(models.Model):
 
 
 def reads_all_reports(user):
-    """Security officers (and staff allowed to view reports) read every sent report, but
+    """Security officers read every sent report, but
     only with the second factor the admin asks for: a password alone must not open them all.
     (is_verified is set on request.user by django-otp's middleware.)"""
     verified = getattr(user, "is_verified", None)
-    return (
-        (user.is_security_officer or user.has_perm("incidents.view_incident"))
-        and verified is not None
-        and verified()
-    )
+    # Group membership only: a superuser or staff with a stray permission is not a
+    # security officer, as in the admin.
+    return user.is_security_officer and verified is not None and verified()
 
 
 class EvidenceQuerySet(models.QuerySet):

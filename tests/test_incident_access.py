@@ -8,6 +8,7 @@ from django.core import mail
 from django.test import Client
 
 from incidents.models import Evidence, Incident, Supplement
+from portal.models import User
 
 from .conftest import login_verified
 from .test_incident_report import SECRET, png_upload, report_data, stored_files
@@ -140,6 +141,12 @@ def test_an_anonymous_visitor_cannot_change_a_report(sent, draft, as_user):
     assert Supplement.objects.count() == 1 and Incident.objects.count() == 2
     draft.refresh_from_db()
     assert draft.is_draft and draft.during == "Ett utkast."
+
+
+def test_a_superuser_outside_the_group_cannot_download_evidence(sent, as_user):
+    root = User.objects.create_superuser("it@example.se", "ett-långt-lösenord", full_name="IT")
+    client = as_user(root)
+    assert client.get(sent.evidence.first().get_absolute_url()).status_code == 404
 
 
 def test_a_file_from_another_report_is_not_served_under_this_one(sent, as_user, official):

@@ -258,3 +258,22 @@ def test_the_handler_choice_offers_only_security_officers(client, officer, offic
     login_verified(client, officer)
     form = client.get(change_url(incident)).context["adminform"].form
     assert list(form.fields["handler"].queryset) == [officer]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_list_actions_work_outside_a_test_transaction(client, official):
+    """The admin runs actions without a transaction of its own; on PostgreSQL the row lock
+    in change_triage needs one, so the verb makes its own."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    # Another transactional test may have emptied the tables the migrations filled.
+    import_module("incidents.migrations.0003_security_officers_group").create_group(apps, None)
+    officer = User.objects.create_user("sara@example.se", PASSWORD, full_name="Sara", is_staff=True)
+    officer.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
+    incident = sent_report(official)
+    login_verified(client, officer)
+    client.post(LIST, {"action": "assign_to_me", "_selected_action": [incident.pk]})
+    incident.refresh_from_db()
+    assert incident.handler == officer
