@@ -138,6 +138,11 @@ class TriageForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        for name in Incident.TRIAGE_FIELDS:
+            if name in self.fields:
+                # Sends back what the form showed, so a conflict can tell what this
+                # handler changed from what they merely saw.
+                self.fields[name].show_hidden_initial = True
         if "handler" in self.fields:
             self.fields["handler"].queryset = User.objects.security_officers()
 
@@ -152,9 +157,12 @@ class TriageForm(forms.ModelForm):
             data = self.data.copy()
             data["version"] = current.version
             for field in {change.field for change in theirs}:
-                # Their change shows in the form; what this handler changed elsewhere stays.
+                if data.get(field) != data.get(f"initial-{field}"):
+                    continue  # both changed it: keep what this handler typed
+                # Their change shows in the form; what this handler changed stays.
                 value = getattr(current, f"{field}_id" if field == "handler" else field)
                 data[field] = "" if value is None else str(value)
+                data[f"initial-{field}"] = data[field]
             self.data = data
             raise ValidationError(
                 format_html(

@@ -7,6 +7,7 @@ from django.db import IntegrityError
 from django.forms import MultipleChoiceField
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
@@ -14,12 +15,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from guidance.rendering import checklist
+from portal.security import keep_until_login, take_kept
 
 from . import evidence
 from .forms import ReportForm, SupplementForm
 from .models import Evidence, Incident, Supplement
 
 UNSENT_KEY = "incidents:unsent_report"
+UNSENT_SUPPLEMENT_KEY = "incidents:unsent_supplement"
 
 
 def _get_incident_for_user(user, pk):
@@ -51,12 +54,12 @@ def _keep_unsent_report(request):
     """The session ran out while the official was writing: keep what they wrote (not
     the files, which can't be kept without a login) and give it back after login."""
     data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
-    request.session[UNSENT_KEY] = data
+    keep_until_login(request, UNSENT_KEY, data)
     return redirect_to_login(request.path + "?aterstall=1")
 
 
 def _restored_initial(request, form):
-    data = request.session.pop(UNSENT_KEY, None)
+    data = take_kept(request, UNSENT_KEY)
     if not data:
         return None
     initial = {}
@@ -162,6 +165,13 @@ def detail(request, pk):
     if incident.is_draft:
         return redirect("incidents:draft", incident.pk)
     form = SupplementForm(initial={"submission_token": uuid.uuid4()})
+    if request.GET.get("aterstall") and (kept := take_kept(request, UNSENT_SUPPLEMENT_KEY)):
+        form.initial["text"] = kept["text"]
+        messages.info(
+            request,
+            "Du hade blivit utloggad, så det du ville lägga till är inte sparat än. Texten finns "
+            "kvar nedan; filer behöver du välja igen. Tryck sedan på knappen för att spara.",
+        )
     return _detail_page(request, incident, form)
 
 
@@ -177,11 +187,14 @@ def _detail_page(request, incident, form):
     return render(request, "incidents/detail.html", context)
 
 
-@login_required
 @require_POST
 @sensitive_post_parameters()
 @never_cache
 def supplement(request, pk):
+    # Not @login_required: a login that ran out must not lose what the official wrote.
+    if not request.user.is_authenticated:
+        keep_until_login(request, UNSENT_SUPPLEMENT_KEY, {"text": request.POST.get("text", "")})
+        return redirect_to_login(reverse("incidents:detail", args=[pk]) + "?aterstall=1")
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:
         raise Http404

@@ -21,6 +21,22 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR")
 
 
+TIMED_OUT_USER = "portal:timed_out_user"
+
+
+def keep_until_login(request, key, data):
+    """Keep what an official typed when their login ran out, for them alone: it is given
+    back only to the same person logging in again, never to the next user of the browser."""
+    request.session[key] = {"owner": request.session.get(TIMED_OUT_USER), "data": data}
+
+
+def take_kept(request, key):
+    kept = request.session.pop(key, None)
+    if kept and request.user.is_authenticated and kept["owner"] == request.user.pk:
+        return kept["data"]
+    return None
+
+
 class SessionTimeoutMiddleware:
     """Ends a login after a time without activity, and after an absolute time.
 
@@ -44,7 +60,9 @@ class SessionTimeoutMiddleware:
                 else (settings.PORTAL_IDLE_TIMEOUT, settings.PORTAL_ABSOLUTE_TIMEOUT)
             )
             if now - seen > idle_limit or now - started > absolute_limit:
+                user_pk = request.user.pk
                 logout(request)
+                session[TIMED_OUT_USER] = user_pk  # whose typed text may be kept
                 messages.info(request, "Du har loggats ut efter en tid utan aktivitet.")
             else:
                 if now - seen >= 60 or "last_seen" not in session:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from guidance.pdf import render_pdf
+from portal.security import keep_until_login, take_kept
 
 from .forms import ActivityForm, AnswersForm
 from .models import Assessment, Question
@@ -66,7 +67,7 @@ def result(request):
         form = AnswersForm(_questions(), request.POST)
         activity_form = None
     else:
-        unsaved = request.session.pop(UNSAVED_KEY, None) if request.user.is_authenticated else None
+        unsaved = take_kept(request, UNSAVED_KEY)
         if unsaved is None:
             return redirect("riskassessment:start")
         messages.info(
@@ -86,9 +87,11 @@ def save(request):
     answering, the answers are kept in the session through the login and given back on
     the result page, instead of being lost. Only a logged-in official saves."""
     if not request.user.is_authenticated:
-        request.session[UNSAVED_KEY] = {
-            k: v for k, v in request.POST.dict().items() if k != "csrfmiddlewaretoken"
-        }
+        keep_until_login(
+            request,
+            UNSAVED_KEY,
+            {k: v for k, v in request.POST.dict().items() if k != "csrfmiddlewaretoken"},
+        )
         return redirect_to_login(reverse("riskassessment:result"))
     form = AnswersForm(_questions(), request.POST)
     if not form.is_valid():

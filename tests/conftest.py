@@ -62,3 +62,17 @@ def officer(db):
     )
     user.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
     return user
+
+
+def post_after_idle_timeout(client, user, path, data):
+    """The official logs in, writes for longer than the idle time-out, then sends."""
+    import time
+    from unittest import mock
+
+    from django.conf import settings
+
+    client.force_login(user)
+    client.get("/mina-sidor/")
+    later = time.time() + settings.PORTAL_IDLE_TIMEOUT + 60
+    with mock.patch("portal.security.time.time", return_value=later):
+        return client.post(path, data)

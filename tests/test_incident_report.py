@@ -18,7 +18,7 @@ from PIL import Image
 
 from incidents.models import Evidence, Incident, ReferenceCounter
 
-from .conftest import PASSWORD, login_verified
+from .conftest import PASSWORD, login_verified, post_after_idle_timeout
 
 pytestmark = pytest.mark.django_db
 
@@ -302,7 +302,7 @@ def test_with_no_security_officer_the_report_is_marked_as_not_notified(send):
 
 
 def test_an_expired_session_keeps_the_text_through_the_login(client, official):
-    response = client.post("/rapportera/", report_data())
+    response = post_after_idle_timeout(client, official, "/rapportera/", report_data())
     assert response.status_code == 302
     assert response["Location"] == "/logga-in/?next=/rapportera/%3Faterstall%3D1"
     assert Incident.objects.count() == 0
@@ -320,6 +320,29 @@ def test_an_expired_session_keeps_the_text_through_the_login(client, official):
     assert 'value="2026-03-14"' in html
 
 
+def test_text_kept_after_a_time_out_is_never_given_to_the_next_user(
+    client, official, other_official
+):
+    post_after_idle_timeout(client, official, "/rapportera/", report_data())
+    client.post("/logga-in/", {"username": other_official.email, "password": PASSWORD})
+    html = client.get("/rapportera/?aterstall=1").text
+    assert SECRET not in html and "Du hade blivit utloggad" not in html
+
+
+def test_a_supplement_sent_after_a_time_out_comes_back_after_the_login(client, official):
+    client.force_login(official)
+    client.post("/rapportera/", report_data())
+    incident = Incident.objects.get()
+    url = f"/mina-rapporter/{incident.pk}/komplettera/"
+    data = {"text": "Han ringde igen i kväll.", "submission_token": str(uuid.uuid4())}
+    response = post_after_idle_timeout(client, official, url, data)
+    assert response.status_code == 302 and response["Location"].startswith("/logga-in/")
+    client.post("/logga-in/", {"username": official.email, "password": PASSWORD})
+    html = client.get(f"/mina-rapporter/{incident.pk}/?aterstall=1").text
+    assert "Han ringde igen i kväll." in html and "Du hade blivit utloggad" in html
+    assert incident.supplements.count() == 0
+
+
 def test_a_session_that_timed_out_while_writing_keeps_the_text(client, official):
     client.force_login(official)
     client.get("/rapportera/")
@@ -335,7 +358,7 @@ def test_a_session_that_timed_out_while_writing_keeps_the_text(client, official)
 
 def test_the_restored_report_can_then_be_sent_once(client, official):
     data = report_data()
-    client.post("/rapportera/", data)
+    post_after_idle_timeout(client, official, "/rapportera/", data)
     client.force_login(official)
     html = client.get("/rapportera/?aterstall=1").text
     assert data["submission_token"] in html

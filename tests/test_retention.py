@@ -293,3 +293,18 @@ def test_a_file_that_cannot_be_removed_is_named_and_fails_the_run(
     with pytest.raises(OSError, match="1 bevisfiler kunde inte tas bort"):
         gallra(incident.updated_at + days("PORTAL_RETENTION_DRAFT_DAYS") + SECOND)
     assert name in caplog.text
+
+
+def test_expired_sessions_with_text_kept_from_a_time_out_are_removed(gallra):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    old = SessionStore()
+    old["incidents:unsent_report"] = {"owner": 1, "data": {"during": ["Hemlig text"]}}
+    old.set_expiry(60)
+    old.create()
+    fresh = SessionStore()
+    fresh.create()
+    gallra(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+    assert not Session.objects.filter(session_key=old.session_key).exists()
+    assert Session.objects.filter(session_key=fresh.session_key).exists()

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from riskassessment.models import Answer, Assessment, Question
 from riskassessment.scoring import Level
-from tests.conftest import PASSWORD, login_verified
+from tests.conftest import PASSWORD, login_verified, post_after_idle_timeout
 
 pytestmark = pytest.mark.django_db
 
@@ -250,7 +250,7 @@ def test_saving_needs_an_account_and_a_post(client, official):
 def test_an_expired_session_keeps_the_answers_through_the_login(client, official):
     first = questions()[0]
     data = answers(Level.HOG, notes={0: "Hot i kommentarerna"}) | ACTIVITY
-    response = client.post(SAVE, data)
+    response = post_after_idle_timeout(client, official, SAVE, data)
     assert response.status_code == 302
     assert response["Location"] == "/logga-in/?next=/riskinventering/resultat/"
     assert Assessment.objects.count() == 0

@@ -41,6 +41,8 @@ def form_data(response, **changes):
         if hasattr(value, "pk"):
             value = value.pk
         data[name] = "" if value is None else value
+        if field.show_hidden_initial:
+            data[f"initial-{name}"] = data[name]
     for formset in response.context["inline_admin_formsets"]:
         fs = formset.formset
         for key, value in fs.management_form.initial.items():
@@ -171,6 +173,26 @@ def test_the_second_of_two_handlers_never_overwrites_the_first(
     assert again.status_code == 302
     incident.refresh_from_db()
     assert incident.status == "atgarder_pagar" and incident.severity == "mattlig"
+
+
+def test_in_a_conflict_text_both_handlers_wrote_is_not_thrown_away(
+    client, officer, second_officer, official
+):
+    from django.test import Client
+
+    incident = sent_report(official)
+    login_verified(client, officer)
+    other = login_verified(Client(), second_officer)
+    mine = client.get(change_url(incident))
+    theirs = other.get(change_url(incident))
+    other.post(change_url(incident), form_data(theirs, closing_summary="Olles korta text."))
+    mine_text = "Saras långa sammanfattning av ärendet, skriven under en halvtimme."
+    response = client.post(change_url(incident), form_data(mine, closing_summary=mine_text))
+    assert response.status_code == 200
+    assert "har ändrat rapporten medan du hade den öppen" in response.text
+    assert mine_text in response.text
+    incident.refresh_from_db()
+    assert incident.closing_summary == "Olles korta text."
 
 
 def test_internal_notes_stay_internal_and_messages_reach_the_reporter(

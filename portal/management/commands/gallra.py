@@ -9,6 +9,7 @@ import argparse
 import logging
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -57,17 +58,22 @@ class Command(BaseCommand):
             references = sorted(reference for _, reference in expired if reference)
             assessments = Assessment.objects.past_retention(now)
             access_log = AccessLogEntry.objects.past_retention(now)
+            # Expired sessions may hold text typed before a time-out that nobody came
+            # back for.
+            sessions = Session.objects.filter(expire_date__lt=now)
             counts = {
                 "avslutade rapporter": len(references),
                 "utkast": len(expired) - len(references),
                 "bevisfiler": Evidence.objects.filter(incident__in=pks).count(),
                 "riskinventeringar": assessments.count(),
                 "rader i åtkomstloggen": access_log.count(),
+                "utgångna sessioner": sessions.count(),
             }
             if not dry_run:
                 Incident.objects.filter(pk__in=pks).delete_with_files()
                 assessments.delete()
                 access_log.delete()
+                sessions.delete()
         # Only here, after the commit and the removal of the files, is anything reported done.
         self.report(now, counts, references, dry_run)
         self.warn_about_closed_reports_without_date()
