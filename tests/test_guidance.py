@@ -223,6 +223,13 @@ def test_editing_a_number_in_the_admin_changes_the_pages_and_the_next_pdf(client
     assert "010-123 45 67" in checklist
 
 
+def test_the_police_number_in_the_report_form_comes_from_the_contacts(client, official):
+    Contact.objects.filter(key="polisen").update(phone="114 15")
+    client.force_login(official)
+    html = page_text(client, "/rapportera/")
+    assert '<a href="tel:11415">114 15</a>' in html
+
+
 def test_a_section_naming_an_unknown_contact_is_refused_in_the_admin(client, officer):
     section = Section.objects.get(slug="direkt")
     login_verified(client, officer)
