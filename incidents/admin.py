@@ -22,6 +22,7 @@ from .models import (
     Kind,
     PoliceReport,
     ReporterMessage,
+    Severity,
     Supplement,
     TriageChange,
 )
@@ -145,6 +146,9 @@ class TriageForm(forms.ModelForm):
                 self.fields[name].show_hidden_initial = True
         if "handler" in self.fields:
             self.fields["handler"].queryset = User.objects.security_officers()
+            self.fields["handler"].empty_label = "– Ingen handläggare –"
+        if "severity" in self.fields:
+            self.fields["severity"].choices = [("", "– Inte bedömd –"), *Severity.choices]
 
     def clean(self):
         cleaned = super().clean()
@@ -280,6 +284,13 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     ]  # fmt: skip
 
     change_list_template = "admin/incidents/incident/change_list.html"
+    view_on_site = False  # the reporter's page is theirs alone
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "handler":
+            field.widget = field.widget.widget  # no links into the user admin from here
+        return field
 
     def get_urls(self):
         statistics = path(

@@ -278,8 +278,12 @@ def test_export_to_csv_and_xlsx_without_the_reports_text(client, officer, offici
 def test_the_handler_choice_offers_only_security_officers(client, officer, official):
     incident = sent_report(official)
     login_verified(client, officer)
-    form = client.get(change_url(incident)).context["adminform"].form
+    page = client.get(change_url(incident))
+    form = page.context["adminform"].form
     assert list(form.fields["handler"].queryset) == [officer]
+    assert "– Ingen handläggare –" in page.text and "– Inte bedömd –" in page.text
+    assert "Select an option" not in page.text
+    assert f"/mina-rapporter/{incident.pk}/" not in page.text  # no "view on site" for officers
 
 
 @pytest.mark.django_db(transaction=True)
