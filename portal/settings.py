@@ -201,6 +201,7 @@ OTP_TOTP_ISSUER = "Personsäkerhetsportalen Region Sörmland"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True

@@ -98,3 +98,9 @@ def test_templates_hold_no_inline_script_or_style(client):
         assert "<script>" not in html
         assert "style=" not in html
         assert "<style" not in html
+
+
+def test_the_admin_speaks_swedish_in_empty_choices(client, officer):
+    login_verified(client, officer)
+    html = client.get("/admin/guidance/section/add/").text
+    assert "– Välj –" in html and "Select an option" not in html
