@@ -1,10 +1,18 @@
+from functools import cache as memoize
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.urls import reverse
 
 from .models import content_version
 
-PUBLIC_PAGES = frozenset(["/", "/fore/", "/under/", "/efter/", "/checklista/", "/kontakt/"])
+PUBLIC_PAGE_NAMES = ["home", "fore", "under", "efter", "checklist", "contacts"]
+
+
+@memoize
+def public_pages():
+    return frozenset(reverse(f"guidance:{name}") for name in PUBLIC_PAGE_NAMES)
 
 
 class PublicPageCacheMiddleware:
@@ -19,7 +27,7 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if (
             request.method != "GET"
-            or request.path not in PUBLIC_PAGES
+            or request.path not in public_pages()
             or request.GET
             or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
             or request.COOKIES.get("messages")

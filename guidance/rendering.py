@@ -65,12 +65,23 @@ class RenderedSection:
     is_draft: bool
 
 
+def contacts_by_key(version=None):
+    """Every contact by its key, loaded once per content version."""
+    key = f"guidance:contacts:{version or content_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = {c.key: c for c in Contact.objects.all()}
+        cache.set(key, found, timeout=24 * 3600)
+    return found
+
+
 def rendered_sections(phases, *, include_drafts=False):
     """The sections of the given phases, in order, rendered once per content version."""
-    key = f"guidance:{content_version()}:{','.join(phases)}:{int(include_drafts)}"
+    version = content_version()
+    key = f"guidance:{version}:{','.join(phases)}:{int(include_drafts)}"
     sections = cache.get(key)
     if sections is None:
-        contacts = {c.key: c for c in Contact.objects.all()}
+        contacts = contacts_by_key(version)
         queryset = Section.objects.filter(phase__in=phases)
         if not include_drafts:
             queryset = queryset.published()

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from . import rendering
-from .models import Contact, Phase, content_version, last_changed
+from .models import Phase, content_version, last_changed
 from .pdf import layout_version, qr_svg, render_pdf
 from .rendering import rendered_sections
 
@@ -66,7 +66,7 @@ def plan_pdf(request):
             {
                 "phases": [(title, rendered_sections([phase])) for title, phase in phases],
                 "contact_sections": rendered_sections([Phase.KONTAKT]),
-                "contacts": Contact.objects.all(),
+                "contacts": rendering.contacts_by_key().values(),
                 "last_changed": last_changed(),
                 "qr": qr_svg(settings.PORTAL_BASE_URL + "/"),
                 "base_url": settings.PORTAL_BASE_URL,
@@ -83,7 +83,7 @@ def checklist_pdf(request):
             "guidance/pdf/checklist.html",
             {
                 "sections": rendering.checklist(),
-                "contacts": Contact.objects.all(),
+                "contacts": rendering.contacts_by_key().values(),
                 "base_url": settings.PORTAL_BASE_URL,
             },
         )

@@ -294,9 +294,6 @@ class Incident(models.Model):
         TriageChange.objects.bulk_create(recorded)
         return recorded
 
-    def assign_to(self, handler, *, by):
-        return self.change_triage(by, handler=handler)
-
     def send_message(self, author, text):
         """A message from the security officers to the reporter: shown under Mina rapporter,
         with a mail that says only that there is news."""

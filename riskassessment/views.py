@@ -25,6 +25,14 @@ def _get_assessment_for_user(request, pk):
     return get_object_or_404(Assessment.objects.owned_by(request.user).with_answers(), pk=pk)
 
 
+def _saved_context(assessment):
+    return {
+        "assessment": assessment,
+        "answers": assessment.answers.all(),
+        "result": assessment.result(),
+    }
+
+
 def _questions():
     return Question.objects.active()
 
@@ -112,23 +120,14 @@ def mine(request):
 
 @login_required
 def detail(request, pk):
-    assessment = _get_assessment_for_user(request, pk)
-    context = {
-        "assessment": assessment,
-        "answers": assessment.answers.all(),
-        "result": assessment.result(),
-    }
+    context = _saved_context(_get_assessment_for_user(request, pk))
     return render(request, "riskassessment/detail.html", context)
 
 
 @login_required
 def pdf(request, pk):
     assessment = _get_assessment_for_user(request, pk)
-    context = {
-        "assessment": assessment,
-        "answers": assessment.answers.all(),
-        "result": assessment.result(),
-    }
+    context = _saved_context(assessment)
     html = render_to_string("riskassessment/pdf.html", context, request=request)
     response = HttpResponse(
         render_pdf(html, stylesheets=("css/print.css", PDF_STYLESHEET)),
