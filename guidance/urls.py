@@ -13,4 +13,7 @@ urlpatterns = [
     path("kontakt/", views.contacts_page, name="contacts"),
     path("handlingsplan.pdf", views.plan_pdf, name="plan_pdf"),
     path("checklista.pdf", views.checklist_pdf, name="checklist_pdf"),
+    path("ingen-anslutning/", views.offline, name="offline"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
 ]

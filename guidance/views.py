@@ -1,8 +1,15 @@
+import hashlib
+from functools import cache as memoize
+from pathlib import Path
+
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.text import slugify
 
 from . import rendering
@@ -90,3 +97,80 @@ def checklist_pdf(request):
         return render_pdf(html)
 
     return _pdf_response("checklista", build)
+
+
+# Offline: the pages someone may need with no network, for the service worker to keep.
+OFFLINE_PAGE_NAMES = ["under", "contacts", "checklist", "offline"]
+OFFLINE_STATIC = [
+    "bootstrap/css/bootstrap.min.css",
+    "css/portal.css",
+    "css/print.css",
+    "js/offline.js",
+    "icons/portal-192.png",
+]
+
+
+@memoize
+def _offline_layout_version():
+    """A fingerprint of the templates and stylesheets the offline pages are made of, so that
+    a deploy that changes how they look also renews the copies kept on phones."""
+    digest = hashlib.sha256()
+    templates = Path(settings.BASE_DIR, "templates")
+    files = [templates / "base.html", *sorted((templates / "guidance").glob("*.html"))]
+    files += [Path(finders.find(path)) for path in OFFLINE_STATIC]
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def offline(request):
+    return render(request, "guidance/offline.html")
+
+
+def manifest(request):
+    """The web app manifest, so that an official can put the portal on the home screen."""
+    icons = [
+        {"src": static("icons/portal-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("icons/portal-512.png"), "sizes": "512x512", "type": "image/png"},
+        {
+            "src": static("icons/portal-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    data = {
+        "name": "Personsäkerhetsportalen – Region Sörmland",
+        "short_name": "Personsäkerhet",
+        "description": "Stöd före, under och efter hot, hat och våld mot förtroendevalda.",
+        "lang": "sv",
+        "start_url": reverse("guidance:home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#003d73",
+        "icons": icons,
+        "shortcuts": [
+            {"name": "Under en händelse", "url": reverse("guidance:under")},
+            {"name": "Kontakter och nummer", "url": reverse("guidance:contacts")},
+            {"name": "Checklista", "url": reverse("guidance:checklist")},
+        ],
+    }
+    return JsonResponse(
+        data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def service_worker(request):
+    """Keeps the emergency pages for use without network. The script carries the content's
+    version, so the browser installs it anew, and fetches the pages anew, when the guidance
+    changes. It is served from the root so that it may look after every page."""
+    context = {
+        "version": f"{content_version()}-{_offline_layout_version()}",
+        "pages": [reverse(f"guidance:{name}") for name in OFFLINE_PAGE_NAMES],
+        "offline_page": reverse("guidance:offline"),
+        "assets": [static(path) for path in OFFLINE_STATIC],
+    }
+    response = render(request, "guidance/sw.js", context, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,75 @@
+"""Helpers for the browser tests: accounts on the test server, axe-core, logging in,
+screenshots."""
+
+import base64
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+# Screenshots of what users see, for a person to look at (README: "Skärmbilder").
+SCREENSHOTS = Path(os.environ.get("PORTAL_SCREENSHOTS", ROOT / "var" / "skarmbilder"))
+
+PASSWORD = "ett-långt-lösenord-i-webbläsaren"
+OFFICIALS = {
+    "telefon": ("anna.telefon@example.se", "Anna Telefon"),
+    "dator": ("david.dator@example.se", "David Dator"),
+    "tangentbord": ("tove.tangent@example.se", "Tove Tangent"),
+    "granskning": ("greta.granskning@example.se", "Greta Granskning"),
+    "offline": ("olle.offline@example.se", "Olle Offline"),
+}
+OFFICER = ("sara.sakerhet@example.se", "Sara Säkerhet")
+VIEWPORTS = {
+    "telefon": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True},
+    "dator": {"viewport": {"width": 1280, "height": 800}},
+}
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# Made on the test server before it starts: the officials, and a security officer in the
+# group (staff, not a superuser) who enrols a second factor in the browser.
+SETUP_ACCOUNTS = f"""
+from django.contrib.auth.models import Group
+from portal.models import SECURITY_OFFICERS, User
+for email, name in {list(OFFICIALS.values())!r}:
+    User.objects.create_user(email, {PASSWORD!r}, full_name=name)
+officer = User.objects.create_user({OFFICER[0]!r}, {PASSWORD!r}, full_name={OFFICER[1]!r},
+                                   role=User.Role.SECURITY_OFFICER, is_staff=True)
+officer.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
+"""
+
+
+def axe_violations(page, disable=()):
+    """axe-core's WCAG 2.1 A and AA rules on the page as it is now, as readable lines."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}}
+    if disable:
+        options["rules"] = {rule: {"enabled": False} for rule in disable}
+    results = Axe().run(page, options=options)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['target']})"
+        for v in results.response["violations"]
+    ]
+
+
+def log_in(page, base, email, password=PASSWORD):
+    page.goto(base + "/logga-in/")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+
+
+def totp_code(secret):
+    """The code an authenticator app shows now for the key shown on the enrolment page."""
+    from django_otp.oath import TOTP
+
+    key = base64.b32decode(secret.replace(" ", ""))
+    return f"{TOTP(key).token():06d}"
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
+    page.screenshot(path=path, full_page=True)
+    return path

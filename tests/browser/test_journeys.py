@@ -1,0 +1,108 @@
+"""The portal as people use it, end to end in Chromium, on a phone and on a desktop: an
+official assesses a risk and reports an incident with a screenshot; a security officer
+triages it in the admin and writes to the reporter; the official reads the message."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .support import OFFICIALS, axe_violations, log_in, screenshot
+
+
+def field_label(text):
+    """A form field's label exactly, with or without the asterisk of a required field."""
+    return re.compile(rf"^\s*{re.escape(text)}\*?\s*$")
+
+
+def fill_risk_inventory(page, answer):
+    fieldsets = page.locator("fieldset")
+    for i in range(fieldsets.count()):
+        fieldsets.nth(i).get_by_label(answer, exact=True).check()
+
+
+@pytest.mark.parametrize("viewport", ["telefon", "dator"])
+def test_from_risk_inventory_and_report_to_triage_and_the_officers_reply(
+    new_page, officer_page, portal, viewport, tmp_path
+):
+    email, name = OFFICIALS[viewport]
+    page = new_page(viewport)
+    shot = f"resa-{viewport}"
+
+    # The official logs in and lands on Mina sidor.
+    log_in(page, portal, email)
+    expect(page).to_have_url(re.compile("/mina-sidor/$"))
+    screenshot(page, f"{shot}-01-mina-sidor")
+
+    # A risk inventory for a meeting, answered HÖG throughout, saved for the activity.
+    page.goto(portal + "/riskinventering/")
+    fill_risk_inventory(page, "HÖG")
+    page.get_by_role("button", name="Visa resultatet").click()
+    expect(page.locator("h1")).to_have_text("Resultat av riskinventeringen")
+    screenshot(page, f"{shot}-02-riskinventering-resultat")
+    activity = f"Medborgardialog i Nyköping ({viewport})"
+    page.get_by_label(field_label("Vad")).fill(activity)
+    page.get_by_label(field_label("När")).fill("2026-12-03")
+    page.get_by_label(field_label("Var")).fill("Stadshuset")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    expect(page.locator("h1")).to_contain_text(activity)
+    page.goto(portal + "/riskinventering/mina/")
+    expect(page.get_by_role("link", name=re.compile(re.escape(activity)))).to_be_visible()
+
+    # A threat reported, with a screenshot of the threat attached as evidence.
+    evidence = tmp_path / "hotet.png"
+    threat = page.context.new_page()
+    threat.set_content("<h1>Vi vet var du bor.</h1>")
+    threat.screenshot(path=evidence)
+    threat.close()
+    page.goto(portal + "/rapportera/")
+    page.get_by_role("group", name=re.compile("Vad var det")).get_by_label("Hot").check()
+    page.get_by_role("group", name=re.compile("Hur nådde det dig")).get_by_label(
+        "Sociala medier"
+    ).check()
+    page.get_by_role("group", name=re.compile("Har det hänt")).get_by_label("Det har hänt").check()
+    page.get_by_label("Datum").fill("2026-11-20")
+    page.get_by_label("Var hände det?").fill("Facebook, i en kommentar")
+    page.get_by_label("Vad hände under").fill("Någon skrev att de vet var jag bor.")
+    page.get_by_role("group", name=re.compile("Har du polisanmält")).get_by_label(
+        "Nej", exact=True
+    ).check()
+    page.get_by_role("group", name=re.compile("Får säkerhetshandläggaren")).get_by_label(
+        "Ja", exact=True
+    ).check()
+    page.locator("input[type=file]").set_input_files(evidence)
+    screenshot(page, f"{shot}-03-rapportera")
+    page.get_by_role("button", name="Skicka rapporten").click()
+    expect(page.locator("h1")).to_have_text("Tack. Din rapport är skickad")
+    reference = page.locator(".receipt-reference strong").inner_text()
+    assert re.fullmatch(r"HHV-\d{4}-\d{4}", reference)
+    screenshot(page, f"{shot}-04-kvitto")
+
+    # It is under Mina rapporter, with the screenshot.
+    page.goto(portal + "/mina-rapporter/")
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_text("hotet.png")).to_be_visible()
+    expect(page.get_by_text("Ny", exact=True)).to_be_visible()
+    assert page.csp_errors == []
+
+    # The officer finds it in the admin, triages it and writes to the reporter.
+    officer_page.goto(portal + "/admin/incidents/incident/")
+    officer_page.get_by_role("link", name=reference).click()
+    officer_page.get_by_label("Status").select_option(label="Under bedömning")
+    officer_page.locator("textarea[name=messages-0-text]").fill(
+        "Tack för din rapport. Jag ringer dig i eftermiddag."
+    )
+    screenshot(officer_page, f"{shot}-05-handlaggning")
+    officer_page.get_by_role("button", name="Spara", exact=True).click()
+    screenshot(officer_page, f"{shot}-05b-handlaggning-sparad")
+    expect(officer_page.locator(".messagelist .success")).to_be_visible()
+    assert axe_violations(officer_page) == []
+
+    # The official reads the message and sees the new status.
+    page.goto(portal + "/mina-rapporter/")
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_text("Jag ringer dig i eftermiddag.")).to_be_visible()
+    expect(page.get_by_text("Under bedömning")).to_be_visible()
+    screenshot(page, f"{shot}-06-meddelande")
+    assert axe_violations(page) == []
+    assert page.csp_errors == []
