@@ -60,6 +60,48 @@ def log_in(page, base, email, password=PASSWORD):
     page.wait_for_load_state()
 
 
+def field_label(text):
+    """A form field's label exactly, with or without the asterisk of a required field."""
+    return re.compile(rf"^\s*{re.escape(text)}\*?\s*$")
+
+
+def answer_risk_inventory(page, base, answer):
+    from playwright.sync_api import expect
+
+    page.goto(base + "/riskinventering/")
+    fieldsets = page.locator("fieldset")
+    for i in range(fieldsets.count()):
+        fieldsets.nth(i).get_by_label(answer, exact=True).check()
+    page.get_by_role("button", name="Visa resultatet").click()
+    expect(page.locator("h1")).to_have_text("Resultat av riskinventeringen")
+
+
+def save_risk_inventory(page, activity):
+    from playwright.sync_api import expect
+
+    page.get_by_label(field_label("Vad")).fill(activity)
+    page.get_by_label(field_label("När")).fill("2026-12-03")
+    page.get_by_label(field_label("Var")).fill("Stadshuset")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    expect(page.locator("h1")).to_contain_text(activity)
+
+
+def fill_report(page):
+    """The answers a report needs before it can be sent: a threat on social media."""
+
+    def group(name):
+        return page.get_by_role("group", name=re.compile(name))
+
+    group("Vad var det").get_by_label("Hot").check()
+    group("Hur nådde det dig").get_by_label("Sociala medier").check()
+    group("Har det hänt").get_by_label("Det har hänt").check()
+    page.get_by_label("Datum").fill("2026-11-20")
+    page.get_by_label("Var hände det?").fill("Facebook, i en kommentar")
+    page.get_by_label("Vad hände under").fill("Någon skrev att de vet var jag bor.")
+    group("Har du polisanmält").get_by_label("Nej", exact=True).check()
+    group("Får säkerhetshandläggaren").get_by_label("Ja", exact=True).check()
+
+
 def totp_code(secret):
     """The code an authenticator app shows now for the key shown on the enrolment page."""
     from django_otp.oath import TOTP

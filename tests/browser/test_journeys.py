@@ -7,18 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .support import OFFICIALS, axe_violations, log_in, screenshot
-
-
-def field_label(text):
-    """A form field's label exactly, with or without the asterisk of a required field."""
-    return re.compile(rf"^\s*{re.escape(text)}\*?\s*$")
-
-
-def fill_risk_inventory(page, answer):
-    fieldsets = page.locator("fieldset")
-    for i in range(fieldsets.count()):
-        fieldsets.nth(i).get_by_label(answer, exact=True).check()
+from .support import (
+    OFFICIALS,
+    answer_risk_inventory,
+    axe_violations,
+    fill_report,
+    log_in,
+    save_risk_inventory,
+    screenshot,
+)
 
 
 @pytest.mark.parametrize("viewport", ["telefon", "dator"])
@@ -35,17 +32,10 @@ def test_from_risk_inventory_and_report_to_triage_and_the_officers_reply(
     screenshot(page, f"{shot}-01-mina-sidor")
 
     # A risk inventory for a meeting, answered HÖG throughout, saved for the activity.
-    page.goto(portal + "/riskinventering/")
-    fill_risk_inventory(page, "HÖG")
-    page.get_by_role("button", name="Visa resultatet").click()
-    expect(page.locator("h1")).to_have_text("Resultat av riskinventeringen")
+    answer_risk_inventory(page, portal, "HÖG")
     screenshot(page, f"{shot}-02-riskinventering-resultat")
     activity = f"Medborgardialog i Nyköping ({viewport})"
-    page.get_by_label(field_label("Vad")).fill(activity)
-    page.get_by_label(field_label("När")).fill("2026-12-03")
-    page.get_by_label(field_label("Var")).fill("Stadshuset")
-    page.get_by_role("button", name="Spara", exact=True).click()
-    expect(page.locator("h1")).to_contain_text(activity)
+    save_risk_inventory(page, activity)
     page.goto(portal + "/riskinventering/mina/")
     expect(page.get_by_role("link", name=re.compile(re.escape(activity)))).to_be_visible()
 
@@ -56,20 +46,7 @@ def test_from_risk_inventory_and_report_to_triage_and_the_officers_reply(
     threat.screenshot(path=evidence)
     threat.close()
     page.goto(portal + "/rapportera/")
-    page.get_by_role("group", name=re.compile("Vad var det")).get_by_label("Hot").check()
-    page.get_by_role("group", name=re.compile("Hur nådde det dig")).get_by_label(
-        "Sociala medier"
-    ).check()
-    page.get_by_role("group", name=re.compile("Har det hänt")).get_by_label("Det har hänt").check()
-    page.get_by_label("Datum").fill("2026-11-20")
-    page.get_by_label("Var hände det?").fill("Facebook, i en kommentar")
-    page.get_by_label("Vad hände under").fill("Någon skrev att de vet var jag bor.")
-    page.get_by_role("group", name=re.compile("Har du polisanmält")).get_by_label(
-        "Nej", exact=True
-    ).check()
-    page.get_by_role("group", name=re.compile("Får säkerhetshandläggaren")).get_by_label(
-        "Ja", exact=True
-    ).check()
+    fill_report(page)
     page.locator("input[type=file]").set_input_files(evidence)
     screenshot(page, f"{shot}-03-rapportera")
     page.get_by_role("button", name="Skicka rapporten").click()
