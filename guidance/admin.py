@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
 
+from portal.admin_site import LabelledListEditableMixin
+
 from .models import Contact, Section
 from .rendering import unknown_tokens
 
@@ -23,7 +25,7 @@ class SectionForm(forms.ModelForm):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     form = SectionForm
     list_display = ["title", "phase", "order", "status", "updated_at"]
     list_filter = ["phase", "status"]
@@ -35,7 +37,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ["title", "person", "phone", "email", "urgent", "order", "key"]
     list_editable = ["order"]
     readonly_fields = ["updated_at"]

@@ -5,6 +5,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.text import capfirst
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -28,3 +29,21 @@ class PortalAdminSite(admin.AdminSite):
 
 class PortalAdminConfig(AdminConfig):
     default_site = "portal.admin_site.PortalAdminSite"
+
+
+class LabelledListEditableMixin:
+    """The admin's list_editable cells are inputs without labels, which a screen reader
+    announces as just "edit text". Each gets a name: the column and the row."""
+
+    def get_changelist_form(self, request, **kwargs):
+        form_class = super().get_changelist_form(request, **kwargs)
+        editable = self.list_editable
+
+        class LabelledForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name in editable:
+                    field = self.fields[name]
+                    field.widget.attrs["aria-label"] = f"{capfirst(field.label)}: {self.instance}"
+
+        return LabelledForm

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from portal.admin_site import LabelledListEditableMixin
+
 from .models import Answer, Assessment, Question
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ["text", "order", "is_active", "updated_at"]
     list_editable = ["order", "is_active"]
     list_display_links = ["text"]

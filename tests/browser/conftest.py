@@ -142,10 +142,8 @@ def officer_state(browser, portal, tmp_path_factory):
 
 
 @pytest.fixture
-def officer_page(browser, officer_state, portal):
-    context = browser.new_context(locale="sv-SE", storage_state=officer_state)
-    page = context.new_page()
+def officer_page(new_page, officer_state, portal):
+    page = new_page(storage_state=officer_state)
     page.goto(portal + "/admin/")
     assert page.url.endswith("/admin/"), "the officer's verified session was not kept"
-    yield page
-    context.close()
+    return page

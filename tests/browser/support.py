@@ -19,6 +19,8 @@ OFFICIALS = {
     "offline": ("olle.offline@example.se", "Olle Offline"),
 }
 OFFICER = ("sara.sakerhet@example.se", "Sara Säkerhet")
+# A second officer who never enrols, to see the enrolment page's error state.
+NEW_OFFICER = ("nils.ny@example.se", "Nils Ny")
 VIEWPORTS = {
     "telefon": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True},
     "dator": {"viewport": {"width": 1280, "height": 800}},
@@ -32,9 +34,10 @@ from django.contrib.auth.models import Group
 from portal.models import SECURITY_OFFICERS, User
 for email, name in {list(OFFICIALS.values())!r}:
     User.objects.create_user(email, {PASSWORD!r}, full_name=name)
-officer = User.objects.create_user({OFFICER[0]!r}, {PASSWORD!r}, full_name={OFFICER[1]!r},
-                                   role=User.Role.SECURITY_OFFICER, is_staff=True)
-officer.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
+for email, name in [{OFFICER!r}, {NEW_OFFICER!r}]:
+    officer = User.objects.create_user(email, {PASSWORD!r}, full_name=name,
+                                       role=User.Role.SECURITY_OFFICER, is_staff=True)
+    officer.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
 """
 
 
