@@ -1,0 +1,56 @@
+"""The pieces that let a phone keep the emergency pages: the web app manifest, the service
+worker and the page shown for what needs the network. (In a browser: tests/browser.)"""
+
+import json
+import re
+
+import pytest
+
+from guidance.models import Section
+
+pytestmark = pytest.mark.django_db
+
+
+def kept_pages(script):
+    return json.loads(re.search(r"const PAGES = (\[.*?\]);", script).group(1))
+
+
+def test_the_service_worker_keeps_the_emergency_pages_and_nothing_personal(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert "no-cache" in response["Cache-Control"]
+    script = response.text
+    assert kept_pages(script) == ["/under/", "/kontakt/", "/checklista/", "/ingen-anslutning/"]
+    # Fetched without the session cookie: the copy kept is the one anyone sees.
+    assert 'credentials: "omit"' in script
+
+
+def test_the_service_worker_is_renewed_when_the_guidance_changes(client):
+    before = client.get("/sw.js").text
+    section = Section.objects.filter(phase="under").first()
+    section.body += "\n\nEn ny rad."
+    section.save()
+    assert client.get("/sw.js").text != before
+
+
+def test_the_manifest_names_the_portal_and_its_icons(client):
+    response = client.get("/manifest.webmanifest")
+    assert response["Content-Type"] == "application/manifest+json"
+    manifest = json.loads(response.content)
+    assert manifest["name"] == "Personsäkerhetsportalen – Region Sörmland"
+    assert manifest["lang"] == "sv" and manifest["start_url"] == "/"
+    assert [s["url"] for s in manifest["shortcuts"]] == ["/under/", "/kontakt/", "/checklista/"]
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+
+
+def test_every_page_links_the_manifest_and_registers_the_worker_from_a_file(client):
+    html = client.get("/fore/").text
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in html
+    assert re.search(r'<script src="/static/js/offline.js" data-worker="/sw.js" defer>', html)
+
+
+def test_the_offline_page_points_to_the_kept_pages_and_112(client):
+    html = client.get("/ingen-anslutning/").text
+    for href in ['href="/under/"', 'href="/kontakt/"', 'href="/checklista/"', 'href="tel:112"']:
+        assert href in html
