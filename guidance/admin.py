@@ -4,7 +4,7 @@ from django.contrib import admin
 from portal.admin_site import LabelledListEditableMixin
 
 from .models import Contact, Section
-from .rendering import unknown_tokens
+from .rendering import known_contacts_only
 
 
 class SectionForm(forms.ModelForm):
@@ -14,14 +14,7 @@ class SectionForm(forms.ModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 24})}
 
     def clean_body(self):
-        body = self.cleaned_data["body"]
-        unknown = unknown_tokens(body, Contact.objects.values_list("key", flat=True))
-        if unknown:
-            raise forms.ValidationError(
-                "Okänd kontakt i texten: %(keys)s. Använd en nyckel från kontaktlistan.",
-                params={"keys": ", ".join(f"[[{k}]]" for k in unknown)},
-            )
-        return body
+        return known_contacts_only(self.cleaned_data["body"])
 
 
 @admin.register(Section)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import markdown
 import nh3
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
 from .models import Contact, Phase, Section, content_version
@@ -26,6 +27,18 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 def unknown_tokens(text, keys):
     return sorted({m.group(1) for m in TOKEN.finditer(text)} - set(keys))
+
+
+def known_contacts_only(text):
+    """A contact is written [[key]] in every text the officers write, and the key must
+    exist: a number is never typed twice, and a typo is caught when saving."""
+    unknown = unknown_tokens(text, Contact.objects.values_list("key", flat=True))
+    if unknown:
+        raise ValidationError(
+            "Okänd kontakt i texten: %(keys)s. Använd en nyckel från kontaktlistan.",
+            params={"keys": ", ".join(f"[[{k}]]" for k in unknown)},
+        )
+    return text
 
 
 def _token(contact, field):

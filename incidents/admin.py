@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from portal.admin_site import OfficersOnlyMixin, officers_only
 from portal.models import User
 
 from .models import (
@@ -36,23 +37,6 @@ REPORT_FIELDS = [
     "police_report_number", "consequences_display", "may_contact", "contact_how",
     "notification_failed_at",
 ]  # fmt: skip
-
-
-def _officers_only(request):
-    return request.user.is_active and request.user.is_security_officer
-
-
-class OfficersOnlyMixin:
-    """Staff outside the Säkerhetshandläggare group see no reports, not even a superuser."""
-
-    def has_module_permission(self, request):
-        return _officers_only(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _officers_only(request) and super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return _officers_only(request) and super().has_change_permission(request, obj)
 
 
 class ReadOnlyInline(OfficersOnlyMixin, admin.TabularInline):
@@ -107,7 +91,7 @@ class WriteOnceInline(OfficersOnlyMixin, admin.StackedInline):
     fields = ["text"]
 
     def has_add_permission(self, request, obj=None):
-        return _officers_only(request)
+        return officers_only(request)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -47,3 +47,21 @@ class LabelledListEditableMixin:
                     field.widget.attrs["aria-label"] = f"{capfirst(field.label)}: {self.instance}"
 
         return LabelledForm
+
+
+def officers_only(request):
+    return request.user.is_active and request.user.is_security_officer
+
+
+class OfficersOnlyMixin:
+    """Staff outside the Säkerhetshandläggare group see none of the officers' work (reports,
+    notices, training records), not even a superuser."""
+
+    def has_module_permission(self, request):
+        return officers_only(request)
+
+    def has_view_permission(self, request, obj=None):
+        return officers_only(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return officers_only(request) and super().has_change_permission(request, obj)

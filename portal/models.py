@@ -39,6 +39,11 @@ class UserManager(BaseUserManager):
     def security_officers(self):
         return self.filter(is_active=True, is_staff=True, groups__name=SECURITY_OFFICERS)
 
+    def officials(self):
+        """The active elected officials: everyone the notices, the training and its
+        reminders are for. The security officers and other staff are not among them."""
+        return self.filter(is_active=True, is_staff=False, role=self.model.Role.OFFICIAL)
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
