@@ -1,0 +1,138 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+
+from guidance.rendering import known_contacts_only
+from portal.admin_site import OfficersOnlyMixin
+from portal.models import User
+
+from .models import AlreadyMailed, Notice
+
+
+class NoticeForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = ["title", "body", "date", "valid_until", "importance", "status"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 16}),
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean_body(self):
+        return known_contacts_only(self.cleaned_data["body"])
+
+
+@admin.register(Notice)
+class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
+    """The security officers publish here what the officials see under Aktuellt."""
+
+    form = NoticeForm
+    list_display = ["title", "date", "valid_until", "importance", "status", "mailed"]
+    list_filter = ["status", "importance"]
+    search_fields = ["title", "body"]
+    date_hierarchy = "date"
+    readonly_fields = ["mailed_at", "mailed_by", "updated_at"]
+    fields = [
+        "title", "body", "date", "valid_until", "importance", "status",
+        "mailed_at", "mailed_by", "updated_at",
+    ]  # fmt: skip
+    change_form_template = "admin/notices/notice/change_form.html"
+
+    def has_add_permission(self, request):
+        return request.user.is_security_officer and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_security_officer and super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        mail = path(
+            "<int:pk>/skicka-e-post/",
+            self.admin_site.admin_view(self.mail_view),
+            name="notices_notice_mail",
+        )
+        return [mail, *super().get_urls()]
+
+    @admin.display(description="e-post till alla")
+    def mailed(self, obj):
+        if obj.mailed_at:
+            return f"Skickad {timezone.localtime(obj.mailed_at):%Y-%m-%d %H:%M}"
+        return "–"
+
+    def mail_view(self, request, pk):
+        """Asks first, showing the mail as it will go out; sends on the button."""
+        if not request.user.is_security_officer:
+            raise PermissionDenied("Bara säkerhetshandläggarna skickar e-post till alla.")
+        notice = get_object_or_404(Notice, pk=pk)
+        change_url = reverse("admin:notices_notice_change", args=[notice.pk])
+        if notice.mailed_at:
+            return self._already_mailed(request, notice, change_url)
+        if not notice.can_be_mailed:
+            self.message_user(
+                request,
+                "Bara information som är viktig, publicerad och aktuell i dag kan skickas med "
+                "e-post. Ändra och spara först.",
+                messages.WARNING,
+            )
+            return redirect(change_url)
+        if request.method == "POST":
+            try:
+                result = notice.mail_to_officials(request.user)
+            except AlreadyMailed:
+                notice.refresh_from_db()
+                return self._already_mailed(request, notice, change_url)
+            self._report(request, notice, result)
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Skicka e-post till alla förtroendevalda",
+            "opts": self.opts,
+            "notice": notice,
+            "recipients": User.objects.officials().count(),
+            "subject": Notice.MAIL_SUBJECT,
+            "mail_text": notice.mail_text(),
+        }
+        return render(request, "admin/notices/notice/mail_confirm.html", context)
+
+    def _already_mailed(self, request, notice, change_url):
+        self.message_user(
+            request,
+            f"E-post om ”{notice.title}” skickades redan "
+            f"{timezone.localtime(notice.mailed_at):%Y-%m-%d %H:%M} av "
+            f"{notice.mailed_by or 'en säkerhetshandläggare'}. Den skickas inte en gång till.",
+            messages.WARNING,
+        )
+        return redirect(change_url)
+
+    def _report(self, request, notice, result):
+        if not result.sent and not result.failed:
+            self.message_user(
+                request,
+                "Det finns inga aktiva förtroendevalda att skicka till. Inget skickades.",
+                messages.WARNING,
+            )
+        elif not result.sent:
+            self.message_user(
+                request,
+                "Inget mejl kunde skickas: e-postservern svarade inte. Försök igen om en stund; "
+                "hjälper inte det, kontakta IT.",
+                messages.ERROR,
+            )
+        elif result.failed:
+            self.message_user(
+                request,
+                f"E-post skickad till {len(result.sent)} förtroendevalda, men till "
+                f"{len(result.failed)} kunde den inte skickas: {', '.join(result.failed)}. "
+                "Kontakta dem på annat sätt.",
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                f"E-post om ”{notice.title}” skickad till {len(result.sent)} förtroendevalda, "
+                "en och en.",
+                messages.SUCCESS,
+            )

@@ -1,0 +1,187 @@
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, mailers
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from guidance.rendering import contacts_by_key, render
+
+logger = logging.getLogger(__name__)
+
+
+class NoticeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Notice.Status.PUBLISHED)
+
+    def visible(self, today=None):
+        """What an official may open: published, and its date has come."""
+        return self.published().filter(date__lte=today or timezone.localdate())
+
+    def current(self, today=None):
+        """What the start page shows: visible and still valid, the important ones first."""
+        today = today or timezone.localdate()
+        return (
+            self.visible(today)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+            .order_by(
+                Case(When(importance=Notice.Importance.IMPORTANT, then=Value(0)), default=1),
+                "-date",
+                "-pk",
+            )
+        )
+
+    def archived(self, today=None):
+        """Published notices whose last day has passed, newest first."""
+        today = today or timezone.localdate()
+        return self.visible(today).filter(valid_until__lt=today).order_by("-date", "-pk")
+
+
+class AlreadyMailed(Exception):
+    pass
+
+
+@dataclass
+class MailResult:
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class Notice(models.Model):
+    """Aktuell information from the security officers to the officials, for example the
+    police's and Säpo's picture of the threat before an election. Behind the login: it is
+    not for the open web."""
+
+    class Status(models.TextChoices):
+        DRAFT = "utkast", "Utkast"
+        PUBLISHED = "publicerad", "Publicerad"
+
+    class Importance(models.TextChoices):
+        NORMAL = "normal", "Vanlig"
+        IMPORTANT = "viktig", "Viktig"
+
+    title = models.CharField("rubrik", max_length=200)
+    body = models.TextField(
+        "text",
+        help_text=(
+            "Markdown. Kontakter skrivs som [[nyckel]], till exempel [[sakerhetshandlaggare]], "
+            "så att numret alltid hämtas från kontaktlistan."
+        ),
+    )
+    date = models.DateField(
+        "datum", default=timezone.localdate, help_text="Visas från och med detta datum."
+    )
+    valid_until = models.DateField(
+        "gäller till och med",
+        null=True,
+        blank=True,
+        help_text="Lämna tomt om informationen gäller tills vidare. Efter datumet flyttas den "
+        "till arkivet.",
+    )
+    importance = models.CharField(
+        "vikt",
+        max_length=10,
+        choices=Importance,
+        default=Importance.NORMAL,
+        help_text="Viktig information visas först och kan skickas med e-post till alla "
+        "förtroendevalda.",
+    )
+    status = models.CharField(
+        "status", max_length=10, choices=Status, default=Status.DRAFT, db_index=True
+    )
+    mailed_at = models.DateTimeField("e-post skickad", null=True, blank=True, editable=False)
+    mailed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="e-post skickad av",
+    )
+    created_at = models.DateTimeField("skapad", auto_now_add=True)
+    updated_at = models.DateTimeField("senast ändrad", auto_now=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "aktuell information"
+        verbose_name_plural = "aktuell information"
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("date")),
+                name="notice_valid_after_date",
+                violation_error_message="Sista giltighetsdagen kan inte vara före datumet.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("notices:detail", args=[self.pk])
+
+    def html(self):
+        return render(self.body, contacts_by_key())
+
+    @property
+    def is_important(self):
+        return self.importance == self.Importance.IMPORTANT
+
+    @property
+    def is_current(self):
+        return Notice.objects.current().filter(pk=self.pk).exists()
+
+    @property
+    def can_be_mailed(self):
+        """Only important information that officials can open now goes out by mail, once."""
+        return self.is_important and self.mailed_at is None and self.is_current
+
+    def mail_text(self):
+        url = settings.PORTAL_BASE_URL + self.get_absolute_url()
+        return render_to_string("notices/mail/important.txt", {"notice": self, "url": url})
+
+    MAIL_SUBJECT = "Viktig information från säkerhetshandläggaren"
+
+    def mail_to_officials(self, sender):
+        """Mail every active official, each in a message of their own (recipients must not see
+        each other), with the title and a link: the text stays behind the login.
+
+        The notice is marked as mailed before anything is sent, in one UPDATE, so that two
+        officers pressing at once send it once. If no message at all could be sent, the mark
+        is taken back so that it can be tried again."""
+        claimed = Notice.objects.filter(pk=self.pk, mailed_at__isnull=True).update(
+            mailed_at=timezone.now(), mailed_by=sender
+        )
+        if not claimed:
+            raise AlreadyMailed
+        self.refresh_from_db(fields=["mailed_at", "mailed_by"])
+        body = self.mail_text()
+        recipients = list(
+            get_user_model().objects.officials().order_by("email").values_list("email", flat=True)
+        )
+        result = MailResult()
+        try:
+            with mailers.default as connection:
+                for address in recipients:
+                    try:
+                        connection.send_messages(
+                            [EmailMessage(self.MAIL_SUBJECT, body, None, [address])]
+                        )
+                        result.sent.append(address)
+                    except Exception:
+                        logger.exception("Aktuell information %s: e-post till %s", self.pk, address)
+                        result.failed.append(address)
+        except Exception:
+            logger.exception("Aktuell information %s: e-postservern svarar inte", self.pk)
+            result.failed = [a for a in recipients if a not in result.sent]
+        if not result.sent:
+            Notice.objects.filter(pk=self.pk).update(mailed_at=None, mailed_by=None)
+            self.mailed_at = self.mailed_by = None
+        return result
