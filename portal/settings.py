@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "guidance",
     "riskassessment",
     "incidents",
+    "notices",
+    "training",
     "portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -195,6 +197,10 @@ PORTAL_RETENTION_CLOSED_REPORT_DAYS = envint("PORTAL_RETENTION_CLOSED_REPORT_DAY
 PORTAL_RETENTION_DRAFT_DAYS = envint("PORTAL_RETENTION_DRAFT_DAYS", 90)
 PORTAL_RETENTION_RISK_ASSESSMENT_DAYS = envint("PORTAL_RETENTION_RISK_ASSESSMENT_DAYS", 365)
 PORTAL_RETENTION_ACCESS_LOG_DAYS = envint("PORTAL_RETENTION_ACCESS_LOG_DAYS", 2 * 365)
+
+# New officials are reminded of the introduction to personal security if they have not
+# taken it this many days after their account was made (then at most once a month).
+PORTAL_INTRODUCTION_DAYS = envint("PORTAL_INTRODUCTION_DAYS", 30)
 
 # Two factors for the admin: TOTP apps, with one-time recovery codes.
 OTP_TOTP_ISSUER = "Personsäkerhetsportalen Region Sörmland"

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("guidance.urls")),
     path("riskinventering/", include("riskassessment.urls")),
     path("", include("incidents.urls")),
+    path("aktuellt/", include("notices.urls")),
+    path("utbildning/", include("training.urls")),
     path("mina-sidor/", views.my_pages, name="my_pages"),
     path("personuppgifter/", views.privacy, name="privacy"),
     path("tillganglighet/", views.accessibility, name="accessibility"),

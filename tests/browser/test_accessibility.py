@@ -55,8 +55,9 @@ def test_every_page_under_mina_sidor_passes_axe(page, portal):
     delete = page.get_by_role("link", name=re.compile("Ta bort")).first.get_attribute("href")
 
     pages = [
-        "/mina-sidor/", "/riskinventering/mina/", assessment, "/rapportera/",
+        "/", "/mina-sidor/", "/riskinventering/mina/", assessment, "/rapportera/",
         "/mina-rapporter/", portal + report, receipt, portal + delete,
+        "/aktuellt/", "/aktuellt/1/", "/utbildning/", "/utbildning/introduktion/",
     ]  # fmt: skip
     found = {url: violations_on(page, url if url.startswith("http") else portal + url)
              for url in pages}  # fmt: skip
@@ -106,6 +107,13 @@ def test_forms_in_their_error_state_pass_axe(page, portal):
     page.get_by_role("button", name="Lägg till i rapporten").click()
     check("komplettering")
 
+    page.goto(portal + "/utbildning/sociala-medier/")
+    for question in page.locator("fieldset").all():
+        question.get_by_role("checkbox").or_(question.get_by_role("radio")).last.check()
+    page.get_by_role("button", name="Skicka svaren").click()
+    expect(page.get_by_text("Fel svar").first).to_be_visible()
+    check("utbildning, fel svar")
+
     assert {name: v for name, v in found.items() if v} == {}
     assert page.csp_errors == []
 
@@ -138,6 +146,14 @@ ADMIN_PAGES = [
     "/admin/portal/user/",
     "/admin/portal/user/add/",
     "/admin/auth/group/",
+    "/admin/notices/notice/",
+    "/admin/notices/notice/add/",
+    "/admin/notices/notice/1/change/",
+    "/admin/notices/notice/1/skicka-e-post/",
+    "/admin/training/trainingmodule/",
+    "/admin/training/trainingmodule/1/change/",
+    "/admin/training/trainingmodule/oversikt/",
+    "/admin/training/question/1/change/",
 ]
 
 

@@ -1,0 +1,452 @@
+"""Utbildning: the modules, answering their questions, who has completed what (and who may
+see it), the export, and the reminder to take the introduction."""
+
+import csv
+import io
+from datetime import datetime, timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from guidance.models import Section
+from guidance.rendering import unknown_tokens
+from portal.models import User
+from training.models import Completion, IntroductionReminder, TrainingModule
+
+from .conftest import PASSWORD, login_verified
+
+pytestmark = pytest.mark.django_db
+
+SEEDED = {
+    "introduktion": "Introduktion för nya förtroendevalda",
+    "sociala-medier": "Sociala medier",
+    "hot-per-telefon": "Hot per telefon",
+}
+
+
+def at(*args):
+    return timezone.make_aware(datetime(*args))
+
+
+@pytest.fixture
+def module(db):
+    """A small module: one question with one right answer, one with two."""
+    module = TrainingModule.objects.create(
+        title="Resor",
+        slug="resor",
+        intro="Tänk på **resan** innan du åker. Frågor? Ring [[sakerhetshandlaggare]].",
+        status=TrainingModule.Status.PUBLISHED,
+        order=100,
+    )
+    module.sections.set(Section.objects.filter(slug="resor"))
+    taxi = module.questions.create(
+        text="Hur beställer du helst taxi?",
+        order=1,
+        explanation="Förbeställ alltid av kända bolag.",
+    )
+    taxi.choices.create(text="Förbeställd, från ett känt bolag", is_correct=True)
+    taxi.choices.create(text="Den första bil som stannar", is_correct=False)
+    travel = module.questions.create(
+        text="Vad tar du reda på före resan?",
+        order=2,
+        explanation="God lokalkännedom är aldrig fel.",
+    )
+    travel.choices.create(text="Vart du ska", is_correct=True)
+    travel.choices.create(text="Hur det ser ut på platsen", is_correct=True)
+    travel.choices.create(text="Inget, det löser sig", is_correct=False)
+    return module
+
+
+def answers(module, *, right=True, partly=False):
+    """The POST data: every answer right, or the first question wrong, or only one of the
+    second question's two right answers."""
+    taxi, travel = module.questions.all()
+    taxi_right, taxi_wrong = taxi.choices.all()
+    first_place, second_place, _ = travel.choices.all()
+    return {
+        f"fraga-{taxi.pk}": str((taxi_right if right else taxi_wrong).pk),
+        f"fraga-{travel.pk}": [str(first_place.pk)] + ([] if partly else [str(second_place.pk)]),
+    }
+
+
+@pytest.fixture
+def logged_in(client, official):
+    client.force_login(official)
+    return client
+
+
+@pytest.fixture
+def it_staff(db):
+    return User.objects.create_user(
+        "it@example.se", PASSWORD, full_name="Ivar It", is_staff=True, is_superuser=True
+    )
+
+
+# The modules the plan asks for
+
+
+def test_the_three_modules_the_issue_names_are_there_with_three_or_four_questions(db):
+    modules = TrainingModule.objects.published()
+    assert {m.slug: m.title for m in modules} == SEEDED
+    assert [m.slug for m in modules.filter(is_introduction=True)] == ["introduktion"]
+    keys = ["112", "polisen", "sakerhetshandlaggare", "securitas", "tib", "samverkanswebben"]
+    for module in modules:
+        assert 3 <= module.questions.count() <= 4
+        assert module.sections.exists()
+        assert not unknown_tokens(module.intro, keys)
+        for question in module.quiz():
+            assert question.correct_choices, question
+            assert question.choices.count() > len(question.correct_choices), question
+            assert not unknown_tokens(question.explanation, keys)
+
+
+@pytest.mark.parametrize("slug", SEEDED)
+def test_each_seeded_module_shows_the_plans_text_and_the_numbers_from_the_contacts(logged_in, slug):
+    html = logged_in.get(f"/utbildning/{slug}/").text
+    assert f"<h1>{SEEDED[slug]}</h1>" in html
+    assert 'class="guidance-section"' in html
+    assert "[[" not in html and "[okänd kontakt]" not in html
+
+
+def test_only_one_module_can_be_the_introduction(module):
+    module.is_introduction = True
+    with pytest.raises(IntegrityError), transaction.atomic():
+        module.save()
+
+
+def test_a_visitor_is_sent_to_the_login(client, module):
+    for url in ["/utbildning/", "/utbildning/resor/"]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"/logga-in/?next={url}"
+    assert client.post("/utbildning/resor/", answers(module)).status_code == 302
+    assert not Completion.objects.exists()
+
+
+def test_a_module_shows_its_text_the_plans_section_and_its_questions(logged_in, module):
+    html = logged_in.get("/utbildning/resor/").text
+    assert "Tänk på <strong>resan</strong>" in html
+    assert '<a href="tel:+46703377911">0703-377911</a>' in html
+    assert "Ta reda på vart du ska och hur det ser ut på platsen" in html  # from the plan
+    taxi, travel = module.questions.all()
+    assert html.count("<fieldset") == 2 and html.count("<legend") == 2
+    assert "Hur beställer du helst taxi?</legend>" in html
+    # One right answer: radio buttons. Two: checkboxes, and the page says so.
+    assert f'type="radio" name="fraga-{taxi.pk}"' in html
+    assert f'type="checkbox" name="fraga-{travel.pk}"' in html
+    assert "Välj ett eller flera svar." in html
+    assert "Förbeställ alltid" not in html  # the explanation comes after answering
+
+
+# Answering
+
+
+def test_all_right_answers_complete_the_module(logged_in, official, module):
+    response = logged_in.post("/utbildning/resor/", answers(module), follow=True)
+    assert "Alla svar är rätt. Du har klarat ”Resor”." in response.text
+    completion = Completion.objects.get(user=official, module=module)
+    assert timezone.now() - completion.completed_at < timedelta(minutes=1)
+    today = timezone.localdate()
+    assert f"Klar</strong> {today.day} " in response.text
+
+
+def test_a_wrong_answer_completes_nothing_and_the_page_says_which_is_wrong(
+    logged_in, official, module
+):
+    data = answers(module, right=False)
+    response = logged_in.post("/utbildning/resor/", data)
+    assert response.status_code == 200
+    assert not Completion.objects.filter(user=official).exists()
+    html = response.text
+    assert "1 av 2 svar är fel" in html
+    assert "Fråga 1: Fel svar. Läs förklaringen och försök igen." in html  # error summary
+    taxi, travel = module.questions.all()
+    first = html[html.index(f'id="id_fraga-{taxi.pk}"') : html.index(f'id="id_fraga-{travel.pk}"')]
+    second = html[html.index(f'id="id_fraga-{travel.pk}"') :]
+    assert "Fel svar." in first and "Förbeställ alltid av kända bolag." in first
+    assert "Rätt." in second and "Fel svar" not in second
+    # The answers given stay chosen, to change and send again.
+    for value in [data[f"fraga-{taxi.pk}"], *data[f"fraga-{travel.pk}"]]:
+        assert f'value="{value}" id=' in html
+        tag = html[html.index(f'value="{value}"') - 120 : html.index(f'value="{value}"') + 80]
+        assert "checked" in tag
+
+
+def test_choosing_only_one_of_two_right_answers_is_wrong(logged_in, official, module):
+    response = logged_in.post("/utbildning/resor/", answers(module, partly=True))
+    assert "Fråga 2: Fel svar." in response.text
+    assert not Completion.objects.exists()
+
+
+def test_a_question_left_unanswered_is_named_in_the_error_summary(logged_in, module):
+    data = answers(module)
+    data.pop(next(iter(data)))
+    response = logged_in.post("/utbildning/resor/", data)
+    assert "Fråga 1: Välj ett svar." in response.text
+    assert "Något behöver rättas innan du kan gå vidare" in response.text
+    assert not Completion.objects.exists()
+
+
+def test_doing_a_module_again_keeps_the_date_it_was_first_done(logged_in, official, module):
+    first = Completion.objects.create(user=official, module=module, completed_at=at(2026, 3, 5))
+    response = logged_in.post("/utbildning/resor/", answers(module), follow=True)
+    assert "Du klarade ”Resor” redan 5 mars 2026; det datumet står kvar." in response.text
+    assert Completion.objects.get(user=official, module=module).completed_at == first.completed_at
+
+
+def test_the_list_says_in_words_which_modules_are_done_and_when(logged_in, official, module):
+    Completion.objects.create(user=official, module=module, completed_at=at(2026, 3, 5, 10))
+    html = logged_in.get("/utbildning/").text
+    resor = html[html.index(">Resor</a>") :]
+    assert resor.index("<strong>Klar</strong> 5 mars 2026") < resor.index("</li>")
+    introduction = html[html.index(">Introduktion för nya förtroendevalda</a>") :]
+    assert introduction.index("<strong>Inte klar</strong>") < introduction.index("</li>")
+
+
+def test_an_official_never_sees_another_officials_progress(logged_in, other_official, module):
+    Completion.objects.create(user=other_official, module=module, completed_at=at(2026, 3, 5))
+    for url in ["/utbildning/", "/utbildning/resor/"]:
+        html = logged_in.get(url).text
+        assert "5 mars 2026" not in html and "Bertil" not in html
+
+
+def test_a_draft_module_is_hidden_from_officials_but_shown_to_the_security_officer(
+    logged_in, officer, module
+):
+    module.status = TrainingModule.Status.DRAFT
+    module.save(update_fields=["status"])
+    assert logged_in.get("/utbildning/resor/").status_code == 404
+    assert ">Resor</a>" not in logged_in.get("/utbildning/").text
+    preview = Client()
+    preview.force_login(officer)
+    assert "Utkast" in preview.get("/utbildning/resor/").text
+
+
+def test_training_pages_are_never_stored(logged_in, module):
+    for url in ["/utbildning/", "/utbildning/resor/"]:
+        assert "no-store" in logged_in.get(url)["Cache-Control"]
+
+
+# The overview for the security officers
+
+OVERVIEW = "/admin/training/trainingmodule/oversikt/"
+
+
+@pytest.fixture
+def progress(official, other_official, module):
+    """Anna has done the introduction and Resor; Bertil nothing. An inactive official and a
+    security officer with completions are not in the overview."""
+    introduction = TrainingModule.objects.get(slug="introduktion")
+    Completion.objects.create(user=official, module=introduction, completed_at=at(2026, 2, 1, 9))
+    Completion.objects.create(user=official, module=module, completed_at=at(2026, 3, 5, 23, 30))
+    gone = User.objects.create_user("cecilia@example.se", PASSWORD, full_name="Cecilia Car")
+    Completion.objects.create(user=gone, module=module, completed_at=at(2026, 3, 1))
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    return introduction
+
+
+def test_the_overview_shows_every_official_and_module_with_the_date_or_inte_klar(officer, progress):
+    response = login_verified(Client(), officer).get(OVERVIEW)
+    assert response.status_code == 200
+    html = response.text
+    for title in [*SEEDED.values(), "Resor"]:
+        assert f'<th scope="col">{title}</th>' in html
+    anna = html[html.index("Anna Andersson</th>") :].split("</tr>")[0]
+    assert "Klar 2026-02-01" in anna and "Klar 2026-03-05" in anna
+    assert anna.count("Inte klar") == 2
+    bertil = html[html.index("Bertil Berg</th>") :].split("</tr>")[0]
+    assert bertil.count("Inte klar") == 4
+    assert "Cecilia" not in html and "Sara Säkerhet</th>" not in html
+    assert "Introduktion för nya förtroendevalda (introduktionen): 1 av 2 klara" in html
+
+
+def test_the_overview_csv_is_for_excel_with_names_dates_and_inte_klar(officer, progress):
+    response = login_verified(Client(), officer).get(OVERVIEW + "?format=csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="utbildning-')
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [
+        "Namn", "E-post", "Parti", "Konto skapat",
+        "Introduktion för nya förtroendevalda", "Sociala medier", "Hot per telefon", "Resor",
+    ]  # fmt: skip
+    by_name = {row[0]: row for row in rows[1:]}
+    assert set(by_name) == {"Anna Andersson", "Bertil Berg"}
+    # 23.30 in Sweden is still 5 March, though it is another day in UTC.
+    assert by_name["Anna Andersson"][4:] == ["2026-02-01", "Inte klar", "Inte klar", "2026-03-05"]
+    assert by_name["Bertil Berg"][4:] == ["Inte klar"] * 4
+
+
+def test_the_overview_xlsx_holds_the_same_with_real_dates(officer, progress):
+    response = login_verified(Client(), officer).get(OVERVIEW + "?format=xlsx")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:2] == ["Namn", "E-post"] and rows[0][-1] == "Resor"
+    anna = next(row for row in rows if row[0] == "Anna Andersson")
+    assert anna[1] == "anna@example.se"
+    assert anna[4].date().isoformat() == "2026-02-01"
+    assert anna[5:7] == ["Inte klar", "Inte klar"]
+    assert anna[7].date().isoformat() == "2026-03-05"
+
+
+def test_the_training_list_in_the_admin_links_to_the_overview(officer):
+    html = login_verified(Client(), officer).get("/admin/training/trainingmodule/").text
+    assert f'href="{OVERVIEW}"' in html
+
+
+def test_the_overview_is_for_the_security_officers_with_a_second_factor_only(
+    client, official, officer, it_staff, progress
+):
+    client.force_login(official)
+    assert client.get(OVERVIEW).status_code == 302
+    assert login_verified(Client(), it_staff).get(OVERVIEW + "?format=csv").status_code == 403
+    without_second_factor = Client()
+    without_second_factor.force_login(officer)
+    assert without_second_factor.get(OVERVIEW).status_code == 302
+
+
+def test_staff_outside_the_group_cannot_edit_the_training(it_staff):
+    admin = login_verified(Client(), it_staff)
+    assert admin.get("/admin/training/trainingmodule/").status_code == 403
+    assert admin.get("/admin/training/trainingmodule/add/").status_code == 403
+
+
+def test_a_question_without_a_right_answer_is_refused_in_the_admin(officer, module):
+    admin = login_verified(Client(), officer)
+    response = admin.post(
+        "/admin/training/question/add/",
+        {
+            "module": module.pk, "text": "Vad gör du?", "order": 3, "explanation": "Så här.",
+            "choices-TOTAL_FORMS": 2, "choices-INITIAL_FORMS": 0,
+            "choices-0-text": "Ett", "choices-1-text": "Två",
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Markera minst ett svarsalternativ som rätt svar." in response.text
+    assert module.questions.count() == 2
+
+
+# The reminder to take the introduction
+
+NOON = at(2026, 6, 15, 12)
+
+
+def remind(now):
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        call_command("send_training_reminders")
+
+
+def joined(user, days_before):
+    user.date_joined = NOON - timedelta(days=days_before)
+    user.save(update_fields=["date_joined"])
+    return user
+
+
+def test_no_reminder_before_the_introduction_is_due(official, settings):
+    settings.PORTAL_INTRODUCTION_DAYS = 30
+    joined(official, 30)  # the 30th day: still within the time
+    remind(NOON)
+    assert mail.outbox == []
+
+
+def test_a_reminder_when_the_introduction_is_overdue_with_a_link_and_no_personal_data(
+    official, other_official, settings
+):
+    settings.PORTAL_INTRODUCTION_DAYS = 30
+    settings.PORTAL_BASE_URL = "https://personsakerhet.example.se"
+    joined(official, 31)
+    joined(other_official, 3)
+    remind(NOON)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["anna@example.se"]
+    assert "Hej Anna!" in message.body
+    assert "https://personsakerhet.example.se/utbildning/introduktion/" in message.body
+    for personal in ["Andersson", "070-111 11 11", "anna@example.se"]:
+        assert personal not in message.body
+    assert IntroductionReminder.objects.get(user=official).sent_at == NOON
+
+
+def test_the_time_allowed_is_a_setting(official, settings):
+    settings.PORTAL_INTRODUCTION_DAYS = 7
+    joined(official, 8)
+    remind(NOON)
+    assert len(mail.outbox) == 1
+
+
+def test_at_most_one_reminder_in_thirty_days(official, settings):
+    settings.PORTAL_INTRODUCTION_DAYS = 30
+    joined(official, 31)
+    remind(NOON)
+    remind(NOON + timedelta(hours=6))  # the same day
+    remind(NOON + timedelta(days=29, hours=11))  # the 29th day after, late in the evening
+    assert len(mail.outbox) == 1
+    remind(NOON + timedelta(days=30, hours=-5))  # the 30th day, though earlier in the day
+    assert len(mail.outbox) == 2
+    remind(NOON + timedelta(days=31))
+    assert len(mail.outbox) == 2
+
+
+def test_no_reminder_once_the_introduction_is_done(official, settings):
+    settings.PORTAL_INTRODUCTION_DAYS = 30
+    joined(official, 60)
+    introduction = TrainingModule.objects.get(is_introduction=True)
+    Completion.objects.create(user=official, module=introduction, completed_at=NOON)
+    remind(NOON)
+    assert mail.outbox == []
+
+
+def test_other_modules_done_do_not_count_as_the_introduction(official, settings, module):
+    joined(official, 60)
+    Completion.objects.create(user=official, module=module, completed_at=NOON)
+    remind(NOON)
+    assert [m.to for m in mail.outbox] == [["anna@example.se"]]
+
+
+def test_no_reminder_to_an_inactive_official_or_to_staff(official, officer, it_staff):
+    official.is_active = False
+    official.save(update_fields=["is_active"])
+    for user in (official, officer, it_staff):
+        joined(user, 60)
+    remind(NOON)
+    assert mail.outbox == []
+
+
+def test_no_reminders_without_a_published_introduction(official):
+    joined(official, 60)
+    TrainingModule.objects.filter(is_introduction=True).update(status=TrainingModule.Status.DRAFT)
+    remind(NOON)
+    assert mail.outbox == []
+
+
+class RefusesAnna(EmailBackend):
+    def send_messages(self, messages):
+        if any(m.to == ["anna@example.se"] for m in messages):
+            raise ConnectionRefusedError("e-postservern svarar inte")
+        return super().send_messages(messages)
+
+
+def test_a_failed_reminder_exits_with_an_error_and_is_tried_again_next_time(
+    official, other_official, settings
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.test_training.RefusesAnna"}}
+    joined(official, 60)
+    joined(other_official, 60)
+    with pytest.raises(CommandError, match="1 påminnelser") as failure:
+        remind(NOON)
+    assert failure.value.returncode == 1
+    assert [m.to for m in mail.outbox] == [["bertil@example.se"]]
+    assert not IntroductionReminder.objects.filter(user=official).exists()
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    remind(NOON + timedelta(days=1))
+    assert [m.to for m in mail.outbox] == [["bertil@example.se"], ["anna@example.se"]]
