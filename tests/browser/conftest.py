@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
 
@@ -48,7 +49,8 @@ def _database_url():
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory):
+def server(tmp_path_factory):
+    """The portal on loopback: its address, and a way to run code in its environment."""
     var = tmp_path_factory.mktemp("browser-var")
     prefixes = ("DJANGO_", "PORTAL_", "DATABASE_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
@@ -70,9 +72,20 @@ def portal(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.1)
-    yield base
+
+    def shell(code):
+        done = subprocess.run([*manage, "shell", "-c", code], cwd=ROOT, env=env, check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        return done.stdout.strip().splitlines()[-1]  # after the shell's own notes
+
+    yield SimpleNamespace(base=base, shell=shell)
     server.terminate()
     server.wait()
+
+
+@pytest.fixture(scope="session")
+def portal(server):
+    return server.base
 
 
 @pytest.fixture(scope="session")

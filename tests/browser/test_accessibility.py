@@ -118,6 +118,27 @@ def test_forms_in_their_error_state_pass_axe(page, portal):
     assert page.csp_errors == []
 
 
+def test_choosing_a_password_with_two_different_entries_passes_axe(page, server):
+    """The page an invitation or a password reset leads to, with the link from the mail."""
+    email = OFFICIALS["granskning"][0]
+    link = server.shell(
+        "from django.contrib.auth.tokens import default_token_generator as tokens;"
+        "from django.urls import reverse;"
+        "from django.utils.http import urlsafe_base64_encode as b64;"
+        "from portal.models import User;"
+        f"u = User.objects.get(email={email!r});"
+        "print(reverse('password_reset_confirm', args=[b64(str(u.pk).encode()),"
+        " tokens.make_token(u)]))"
+    )
+    page.goto(server.base + link)
+    page.get_by_label(re.compile(r"^\s*Nytt lösenord")).fill("ett-långt-nytt-lösenord-1")
+    page.get_by_label(re.compile("Bekräfta")).fill("ett-annat-lösenord-2")
+    page.get_by_role("button", name="Spara lösenord").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert axe_violations(page) == []
+    assert page.csp_errors == []
+
+
 def test_second_factor_pages_in_their_error_state_pass_axe(new_page, portal):
     found = {}
     for (email, _), path in [(NEW_OFFICER, "aktivera"), (OFFICER, "verifiera")]:
