@@ -1,36 +1,18 @@
 """The security officers publish the notices: the group gets the permissions for it."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "Säkerhetshandläggare"
+from portal import group_permissions
+
 CODENAMES = ["view_notice", "add_notice", "change_notice", "delete_notice"]
 
 
 def grant(apps, schema_editor):
-    # Permissions are normally made after all migrations; make them now to use them.
-    app_config = apps.get_app_config("notices")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    permissions = Permission.objects.filter(
-        content_type__app_label="notices", codename__in=CODENAMES
-    )
-    assert permissions.count() == len(CODENAMES), CODENAMES
-    group.permissions.add(*permissions)
+    group_permissions.grant(apps, "notices", CODENAMES)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(
-        content_type__app_label="notices", codename__in=CODENAMES
-    )
-    for group in Group.objects.filter(name=GROUP):
-        group.permissions.remove(*permissions)
+    group_permissions.revoke(apps, "notices", CODENAMES)
 
 
 class Migration(migrations.Migration):

@@ -1,10 +1,10 @@
 """The security officers compose the training and see who has taken it: the group gets the
 permissions for it. (Completions are made by the officials themselves, never edited.)"""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "Säkerhetshandläggare"
+from portal import group_permissions
+
 CODENAMES = [
     "view_trainingmodule", "add_trainingmodule", "change_trainingmodule", "delete_trainingmodule",
     "view_question", "add_question", "change_question", "delete_question",
@@ -14,29 +14,11 @@ CODENAMES = [
 
 
 def grant(apps, schema_editor):
-    # Permissions are normally made after all migrations; make them now to use them.
-    app_config = apps.get_app_config("training")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    permissions = Permission.objects.filter(
-        content_type__app_label="training", codename__in=CODENAMES
-    )
-    assert permissions.count() == len(CODENAMES), CODENAMES
-    group.permissions.add(*permissions)
+    group_permissions.grant(apps, "training", CODENAMES)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(
-        content_type__app_label="training", codename__in=CODENAMES
-    )
-    for group in Group.objects.filter(name=GROUP):
-        group.permissions.remove(*permissions)
+    group_permissions.revoke(apps, "training", CODENAMES)
 
 
 class Migration(migrations.Migration):
