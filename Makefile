@@ -32,6 +32,7 @@ test: install
 
 bench: install
 	$(PY) bench/guidance.py
+	$(PY) bench/training.py
 
 clean:
 	rm -rf $(VENV) var

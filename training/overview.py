@@ -8,6 +8,7 @@ from datetime import date
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models.functions import TruncDate
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -43,24 +44,29 @@ class Overview:
 
 def completion_overview():
     """Every active official against every published module, with the date (in Sweden)
-    each was completed. Three queries, whatever the number of officials."""
+    each was completed. Three queries, whatever the number of officials; the database
+    turns the times into Swedish dates."""
     modules = list(TrainingModule.objects.published())
-    people = list(User.objects.officials().order_by("full_name", "email"))
+    people = (
+        User.objects.officials()
+        .order_by("full_name", "email")
+        .values_list("pk", "full_name", "email", "party", TruncDate("date_joined"))
+    )
     done = {
-        (user_id, module_id): timezone.localdate(at)
-        for user_id, module_id, at in Completion.objects.filter(
+        (user_id, module_id): day
+        for user_id, module_id, day in Completion.objects.filter(
             user__in=User.objects.officials(), module__in=modules
-        ).values_list("user_id", "module_id", "completed_at")
+        ).values_list("user_id", "module_id", TruncDate("completed_at"))
     }
     rows = [
         Row(
-            name=person.full_name,
-            email=person.email,
-            party=person.party,
-            joined=timezone.localdate(person.date_joined),
-            completed=[done.get((person.pk, module.pk)) for module in modules],
+            name=name,
+            email=email,
+            party=party,
+            joined=joined,
+            completed=[done.get((pk, module.pk)) for module in modules],
         )
-        for person in people
+        for pk, name, email, party, joined in people
     ]
     return Overview(modules, rows)
 
