@@ -10,7 +10,11 @@ PUBLIC = {
     "checklista": "/checklista/", "kontakt": "/kontakt/", "riskinventering": "/riskinventering/",
     "logga-in": "/logga-in/",
 }  # fmt: skip
-LOGGED_IN = {"rapportera": "/rapportera/", "mina-rapporter": "/mina-rapporter/"}
+LOGGED_IN = {
+    "start-inloggad": "/", "rapportera": "/rapportera/", "mina-rapporter": "/mina-rapporter/",
+    "aktuellt": "/aktuellt/", "utbildning": "/utbildning/",
+    "introduktion": "/utbildning/introduktion/",
+}  # fmt: skip
 
 
 def too_wide(page):
