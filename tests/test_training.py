@@ -314,6 +314,78 @@ def test_the_overview_is_for_the_security_officers_with_a_second_factor_only(
     assert without_second_factor.get(OVERVIEW).status_code == 302
 
 
+COMPLETIONS = "/admin/training/completion/"
+
+
+def record_in_person(admin, user, module, day="2026-10-12", note="Introduktion vid fullmäktige"):
+    data = {"user": user.pk, "module": module.pk, "day": day, "note": note}
+    return admin.post(COMPLETIONS + "add/", data, follow=True)
+
+
+def test_the_officer_records_an_introduction_given_at_a_council_meeting(
+    officer, official, progress, settings
+):
+    Completion.objects.filter(user=official).delete()
+    introduction = TrainingModule.objects.get(slug="introduktion")
+    admin = login_verified(Client(), officer)
+    response = record_in_person(admin, official, introduction)
+    assert "Lade till genomförd utbildning" in response.text
+    completion = Completion.objects.get(user=official, module=introduction)
+    assert completion.recorded_by == officer
+    assert timezone.localdate(completion.completed_at).isoformat() == "2026-10-12"
+    assert (
+        "Introduktion vid fullmäktige (registrerad av Sara Säkerhet)" in admin.get(COMPLETIONS).text
+    )
+    overview = admin.get(OVERVIEW + "?format=csv").content.decode("utf-8-sig")
+    anna = next(line for line in overview.splitlines() if line.startswith("Anna"))
+    assert "2026-10-12" in anna
+    # Done is done: no reminder about the introduction.
+    settings.PORTAL_INTRODUCTION_DAYS = 30
+    joined(official, 90)
+    remind(NOON)
+    assert mail.outbox == []
+
+
+def test_recording_in_person_refuses_a_second_record_a_future_date_and_no_note(
+    officer, official, module
+):
+    Completion.objects.create(user=official, module=module, completed_at=at(2026, 3, 5, 10))
+    admin = login_verified(Client(), officer)
+    twice = record_in_person(admin, official, module)
+    assert "har redan klarat ”Resor” 2026-03-05" in twice.text
+    future = (timezone.localdate() + timedelta(days=1)).isoformat()
+    introduction = TrainingModule.objects.get(slug="introduktion")
+    assert (
+        "kan inte vara senare än i dag"
+        in record_in_person(admin, official, introduction, day=future).text
+    )
+    assert "Skriv var och hur" in record_in_person(admin, official, introduction, note="").text
+    assert Completion.objects.count() == 1
+
+
+def test_only_active_officials_can_be_recorded_and_records_cannot_be_changed(
+    officer, official, module
+):
+    admin = login_verified(Client(), officer)
+    form = admin.get(COMPLETIONS + "add/").text
+    assert "Anna Andersson" in form and "Sara Säkerhet" not in form
+    refused = record_in_person(admin, officer, module)
+    assert "Välj ett giltigt alternativ" in refused.text
+    assert not Completion.objects.exists()
+    record_in_person(admin, official, module, day="2026-10-12")
+    completion = Completion.objects.get()
+    admin.post(f"{COMPLETIONS}{completion.pk}/change/", {"note": "Ändrat"})
+    completion.refresh_from_db()
+    assert completion.note == "Introduktion vid fullmäktige"
+
+
+def test_staff_outside_the_group_cannot_record_training(it_staff, official, module):
+    admin = login_verified(Client(), it_staff)
+    assert admin.get(COMPLETIONS + "add/").status_code == 403
+    assert record_in_person(admin, official, module).status_code == 403
+    assert not Completion.objects.exists()
+
+
 def test_staff_outside_the_group_cannot_edit_the_training(it_staff):
     admin = login_verified(Client(), it_staff)
     assert admin.get("/admin/training/trainingmodule/").status_code == 403

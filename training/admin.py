@@ -1,13 +1,17 @@
+from datetime import datetime, time
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import path
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from guidance.rendering import known_contacts_only
 from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin
+from portal.models import User
 
-from .models import Choice, Question, TrainingModule
+from .models import Choice, Completion, Question, TrainingModule
 from .overview import overview_view
 
 
@@ -120,3 +124,86 @@ class QuestionAdmin(OfficersWriteMixin, admin.ModelAdmin):
     list_select_related = ["module"]
     fields = ["module", "text", "order", "explanation"]
     inlines = [ChoiceInline]
+
+
+class CompletionForm(forms.ModelForm):
+    """Training an official took in person, such as the introduction at a council meeting,
+    recorded by a security officer so that the overview shows it and the reminders stop."""
+
+    day = forms.DateField(
+        label="Datum",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Skriv datumet som år-månad-dag, till exempel 2026-10-12."},
+    )
+
+    class Meta:
+        model = Completion
+        fields = ["user", "module", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.officials().order_by("full_name", "email")
+        self.fields["module"].queryset = TrainingModule.objects.published()
+        self.fields["note"].required = True
+        self.fields["note"].error_messages["required"] = "Skriv var och hur utbildningen gavs."
+        self.fields["day"].initial = timezone.localdate()
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("Datumet kan inte vara senare än i dag.")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        user, module = cleaned.get("user"), cleaned.get("module")
+        done = Completion.objects.filter(user=user, module=module).first()
+        if done:
+            raise forms.ValidationError(
+                f"{user} har redan klarat ”{module}” "
+                f"{timezone.localdate(done.completed_at):%Y-%m-%d}."
+            )
+        return cleaned
+
+    def validate_unique(self):
+        pass  # clean() says it in words; the database constraint still holds
+
+    def save(self, commit=True):
+        day = self.cleaned_data["day"]
+        self.instance.completed_at = timezone.make_aware(datetime.combine(day, time(12)))
+        return super().save(commit)
+
+
+@admin.register(Completion)
+class CompletionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
+    form = CompletionForm
+    list_display = ["user", "module", "completed_at", "how"]
+    list_filter = ["module"]
+    list_select_related = ["user", "module", "recorded_by"]
+    search_fields = ["user__full_name", "user__email"]
+    date_hierarchy = "completed_at"
+    readonly_fields = ["user", "module", "completed_at", "note", "recorded_by"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "module", "day", "note"]
+        return self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_add_permission(self, request):
+        return request.user.is_security_officer and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of training stays as it was made
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="hur")
+    def how(self, obj):
+        if obj.recorded_by_id is None and not obj.note:
+            return "I portalen, alla svar rätt"
+        return f"{obj.note} (registrerad av {obj.recorded_by or 'en säkerhetshandläggare'})"

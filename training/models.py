@@ -199,8 +199,10 @@ class Choice(models.Model):
 
 
 class Completion(models.Model):
-    """An official has answered every question of a module right. Kept when the module is
-    changed; a module that someone has completed can't be deleted, only unpublished."""
+    """An official has answered every question of a module right, or a security officer has
+    recorded that the official took it in person (the introduction is often given at a
+    council meeting). Kept when the module is changed; a module that someone has completed
+    can't be deleted, only unpublished."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -215,6 +217,21 @@ class Completion(models.Model):
         verbose_name="modul",
     )
     completed_at = models.DateTimeField("klar")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="registrerad av",
+    )
+    note = models.CharField(
+        "var och hur",
+        max_length=200,
+        blank=True,
+        help_text="Till exempel: Introduktion vid regionfullmäktige.",
+    )
 
     class Meta:
         verbose_name = "genomförd utbildning"

@@ -175,6 +175,8 @@ ADMIN_PAGES = [
     "/admin/training/trainingmodule/1/change/",
     "/admin/training/trainingmodule/oversikt/",
     "/admin/training/question/1/change/",
+    "/admin/training/completion/",
+    "/admin/training/completion/add/",
 ]
 
 
