@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from .models import content_version
 
-PUBLIC_PAGE_NAMES = ["home", "fore", "under", "efter", "checklist", "contacts"]
+PUBLIC_PAGE_NAMES = ["home", "fore", "under", "efter", "checklist", "contacts", "offline"]
 
 
 @memoize

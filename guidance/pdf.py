@@ -32,8 +32,16 @@ def qr_svg(url):
 def layout_version():
     """A fingerprint of the print templates and stylesheets, so that a deploy that changes
     how the PDFs look does not serve PDFs cached before it."""
+    return files_fingerprint(["guidance/pdf/*.html"], ["css/print.css"])
+
+
+def files_fingerprint(template_patterns, static_paths):
+    """The SHA-256 of the templates matching the patterns and of the static files, short:
+    it changes when a deploy changes any of them."""
     digest = hashlib.sha256()
-    templates = Path(settings.BASE_DIR, "templates", "guidance", "pdf")
-    for path in sorted(templates.glob("*.html")) + [Path(finders.find("css/print.css"))]:
+    templates = Path(settings.BASE_DIR, "templates")
+    files = [path for pattern in template_patterns for path in sorted(templates.glob(pattern))]
+    files += [Path(finders.find(path)) for path in static_paths]
+    for path in files:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

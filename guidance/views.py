@@ -1,9 +1,6 @@
-import hashlib
 from functools import cache as memoize
-from pathlib import Path
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.core.cache import caches
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -14,7 +11,7 @@ from django.utils.text import slugify
 
 from . import rendering
 from .models import Phase, content_version, last_changed
-from .pdf import layout_version, qr_svg, render_pdf
+from .pdf import files_fingerprint, layout_version, qr_svg, render_pdf
 from .rendering import rendered_sections
 
 PHASE_TITLES = {
@@ -114,13 +111,7 @@ OFFLINE_STATIC = [
 def _offline_layout_version():
     """A fingerprint of the templates and stylesheets the offline pages are made of, so that
     a deploy that changes how they look also renews the copies kept on phones."""
-    digest = hashlib.sha256()
-    templates = Path(settings.BASE_DIR, "templates")
-    files = [templates / "base.html", *sorted((templates / "guidance").glob("*.html"))]
-    files += [Path(finders.find(path)) for path in OFFLINE_STATIC]
-    for path in files:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return files_fingerprint(["base.html", "guidance/*.html"], OFFLINE_STATIC)
 
 
 def offline(request):

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
-from django.forms import MultipleChoiceField
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from guidance.rendering import checklist
-from portal.security import keep_until_login, take_kept
+from portal.security import keep_post_until_login, keep_until_login, kept_initial, take_kept
 
 from . import evidence
 from .forms import ReportForm, SupplementForm
@@ -53,21 +52,8 @@ def _incident_for_token(user, token):
 def _keep_unsent_report(request):
     """The session ran out while the official was writing: keep what they wrote (not
     the files, which can't be kept without a login) and give it back after login."""
-    data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
-    keep_until_login(request, UNSENT_KEY, data)
+    keep_post_until_login(request, UNSENT_KEY)
     return redirect_to_login(request.path + "?aterstall=1")
-
-
-def _restored_initial(request, form):
-    data = take_kept(request, UNSENT_KEY)
-    if not data:
-        return None
-    initial = {}
-    for name, field in form.fields.items():
-        if name in data and name != "files":
-            values = data[name]
-            initial[name] = values if isinstance(field, MultipleChoiceField) else values[-1]
-    return initial
 
 
 @sensitive_post_parameters()
@@ -91,7 +77,7 @@ def report(request, pk=None):
     if not form.is_bound:
         token = incident.submission_token if incident else uuid.uuid4()
         form.initial["submission_token"] = token
-        if request.GET.get("aterstall") and (restored := _restored_initial(request, form)):
+        if request.GET.get("aterstall") and (restored := kept_initial(request, UNSENT_KEY, form)):
             form.initial.update(restored)
             messages.info(
                 request,

@@ -42,12 +42,6 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     ]  # fmt: skip
     change_form_template = "admin/notices/notice/change_form.html"
 
-    def has_add_permission(self, request):
-        return request.user.is_security_officer and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_security_officer and super().has_delete_permission(request, obj)
-
     def get_urls(self):
         mail = path(
             "<int:pk>/skicka-e-post/",

@@ -54,8 +54,8 @@ def officers_only(request):
 
 
 class OfficersOnlyMixin:
-    """Staff outside the Säkerhetshandläggare group see none of the officers' work (reports,
-    notices, training records), not even a superuser."""
+    """Staff outside the Säkerhetshandläggare group neither see nor write any of the
+    officers' work (reports, notices, training), not even a superuser."""
 
     def has_module_permission(self, request):
         return officers_only(request)
@@ -65,3 +65,9 @@ class OfficersOnlyMixin:
 
     def has_change_permission(self, request, obj=None):
         return officers_only(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return officers_only(request) and super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request, obj=None):
+        return officers_only(request) and super().has_delete_permission(request, obj)

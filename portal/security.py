@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.forms import FileField, MultipleChoiceField
 from django.utils.cache import patch_cache_control
 
 
@@ -35,6 +36,26 @@ def take_kept(request, key):
     if kept and request.user.is_authenticated and kept["owner"] == request.user.pk:
         return kept["data"]
     return None
+
+
+def keep_post_until_login(request, key):
+    """Keep a form as it was sent (its fields' lists of values) through the login."""
+    data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
+    keep_until_login(request, key, data)
+
+
+def kept_initial(request, key, form):
+    """What keep_post_until_login kept, as the form's initial values, or None: a list for a
+    field of several choices, one value for the others, nothing for files (a file can't be
+    kept without a login)."""
+    data = take_kept(request, key)
+    if not data:
+        return None
+    return {
+        name: data[name] if isinstance(field, MultipleChoiceField) else data[name][-1]
+        for name, field in form.fields.items()
+        if name in data and not isinstance(field, FileField)
+    }
 
 
 class SessionTimeoutMiddleware:

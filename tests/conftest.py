@@ -66,6 +66,20 @@ def officer(db):
     return user
 
 
+@pytest.fixture
+def logged_in(client, official):
+    client.force_login(official)
+    return client
+
+
+@pytest.fixture
+def it_staff(db):
+    """Staff, even a superuser, but not in the Säkerhetshandläggare group."""
+    return User.objects.create_user(
+        "it@example.se", PASSWORD, full_name="Ivar It", is_staff=True, is_superuser=True
+    )
+
+
 def post_after_idle_timeout(client, user, path, data):
     """The official logs in, writes for longer than the idle time-out, then sends."""
     import time

@@ -65,12 +65,6 @@ def stored_files():
 
 
 @pytest.fixture
-def logged_in(client, official):
-    client.force_login(official)
-    return client
-
-
-@pytest.fixture
 def send(logged_in, django_capture_on_commit_callbacks):
     """POST a report the way the browser does, running what waits for the commit."""
 

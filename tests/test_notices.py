@@ -38,23 +38,9 @@ def days(n):
 
 
 @pytest.fixture
-def logged_in(client, official):
-    client.force_login(official)
-    return client
-
-
-@pytest.fixture
 def inactive_official(db):
     return User.objects.create_user(
         "cecilia@example.se", PASSWORD, full_name="Cecilia Car", is_active=False
-    )
-
-
-@pytest.fixture
-def it_staff(db):
-    """Staff, even a superuser, but not in the Säkerhetshandläggare group."""
-    return User.objects.create_user(
-        "it@example.se", PASSWORD, full_name="Ivar It", is_staff=True, is_superuser=True
     )
 
 

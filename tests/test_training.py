@@ -3,6 +3,7 @@ see it), the export, and the reminder to take the introduction."""
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -20,7 +21,7 @@ from guidance.rendering import unknown_tokens
 from portal.models import User
 from training.models import Completion, IntroductionReminder, TrainingModule
 
-from .conftest import PASSWORD, login_verified
+from .conftest import PASSWORD, login_verified, post_after_idle_timeout
 
 pytestmark = pytest.mark.django_db
 
@@ -74,19 +75,6 @@ def answers(module, *, right=True, partly=False):
         f"fraga-{taxi.pk}": str((taxi_right if right else taxi_wrong).pk),
         f"fraga-{travel.pk}": [str(first_place.pk)] + ([] if partly else [str(second_place.pk)]),
     }
-
-
-@pytest.fixture
-def logged_in(client, official):
-    client.force_login(official)
-    return client
-
-
-@pytest.fixture
-def it_staff(db):
-    return User.objects.create_user(
-        "it@example.se", PASSWORD, full_name="Ivar It", is_staff=True, is_superuser=True
-    )
 
 
 # The modules the plan asks for
@@ -192,6 +180,30 @@ def test_a_question_left_unanswered_is_named_in_the_error_summary(logged_in, mod
     assert "Fråga 1: Välj ett svar." in response.text
     assert "Något behöver rättas innan du kan gå vidare" in response.text
     assert not Completion.objects.exists()
+
+
+def test_answers_sent_after_the_login_ran_out_are_ticked_again_after_logging_in(
+    client, official, module
+):
+    data = answers(module, right=False)
+    response = post_after_idle_timeout(client, official, "/utbildning/resor/", data)
+    assert response["Location"] == "/logga-in/?next=/utbildning/resor/%3Faterstall%3D1"
+    client.post("/logga-in/", {"username": official.email, "password": PASSWORD})
+    html = client.get("/utbildning/resor/?aterstall=1").text
+    assert "Du hade blivit utloggad, så svaren är inte skickade" in html
+    chosen = [v for value in data.values() for v in ([value] if isinstance(value, str) else value)]
+    for value in chosen:
+        assert re.search(rf'value="{value}"[^>]*checked', html)
+    assert not Completion.objects.exists()
+
+
+def test_answers_kept_after_a_time_out_are_never_given_to_the_next_user(
+    client, official, other_official, module
+):
+    post_after_idle_timeout(client, official, "/utbildning/resor/", answers(module))
+    client.post("/logga-in/", {"username": other_official.email, "password": PASSWORD})
+    html = client.get("/utbildning/resor/?aterstall=1").text
+    assert "Du hade blivit utloggad" not in html and "checked" not in html
 
 
 def test_doing_a_module_again_keeps_the_date_it_was_first_done(logged_in, official, module):

@@ -15,17 +15,6 @@ from .models import Choice, Completion, Question, TrainingModule
 from .overview import overview_view
 
 
-class OfficersWriteMixin(OfficersOnlyMixin):
-    """Only the security officers compose the training, not even a superuser outside the
-    group."""
-
-    def has_add_permission(self, request, *args):
-        return request.user.is_security_officer and super().has_add_permission(request, *args)
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_security_officer and super().has_delete_permission(request, obj)
-
-
 class TrainingModuleForm(forms.ModelForm):
     class Meta:
         model = TrainingModule
@@ -51,7 +40,7 @@ class QuestionForm(forms.ModelForm):
         return known_contacts_only(self.cleaned_data["explanation"])
 
 
-class QuestionInline(OfficersWriteMixin, admin.StackedInline):
+class QuestionInline(OfficersOnlyMixin, admin.StackedInline):
     model = Question
     form = QuestionForm
     extra = 0
@@ -82,7 +71,7 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Markera minst ett svarsalternativ som rätt svar.")
 
 
-class ChoiceInline(OfficersWriteMixin, admin.TabularInline):
+class ChoiceInline(OfficersOnlyMixin, admin.TabularInline):
     model = Choice
     formset = ChoiceFormSet
     extra = 3
@@ -90,7 +79,7 @@ class ChoiceInline(OfficersWriteMixin, admin.TabularInline):
 
 
 @admin.register(TrainingModule)
-class TrainingModuleAdmin(LabelledListEditableMixin, OfficersWriteMixin, admin.ModelAdmin):
+class TrainingModuleAdmin(LabelledListEditableMixin, OfficersOnlyMixin, admin.ModelAdmin):
     form = TrainingModuleForm
     list_display = ["title", "order", "status", "is_introduction", "completions_count"]
     list_editable = ["order", "status"]
@@ -117,7 +106,7 @@ class TrainingModuleAdmin(LabelledListEditableMixin, OfficersWriteMixin, admin.M
 
 
 @admin.register(Question)
-class QuestionAdmin(OfficersWriteMixin, admin.ModelAdmin):
+class QuestionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     form = QuestionForm
     list_display = ["text", "module", "order"]
     list_filter = ["module"]
@@ -191,9 +180,6 @@ class CompletionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
-
-    def has_add_permission(self, request):
-        return request.user.is_security_officer and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
         return False  # a record of training stays as it was made

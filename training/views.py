@@ -1,11 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from portal.security import keep_post_until_login, kept_initial
+
 from .forms import AnswersForm
 from .models import TrainingModule
+
+UNSENT_ANSWERS_KEY = "training_unsent_answers"
 
 
 def _get_module_for_user(request, slug):
@@ -20,10 +25,24 @@ def module_list(request):
     return render(request, "training/list.html", {"modules": modules})
 
 
-@login_required
 def module_detail(request, slug):
+    """Not @login_required: when the login ran out while the official was answering, the
+    answers are kept through the login and ticked again, as in the report form."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            keep_post_until_login(request, UNSENT_ANSWERS_KEY)
+            return redirect_to_login(request.path + "?aterstall=1")
+        return redirect_to_login(request.get_full_path())
     module = _get_module_for_user(request, slug)
     form = AnswersForm(module.quiz(), request.POST if request.method == "POST" else None)
+    restoring = request.GET.get("aterstall") and not form.is_bound
+    if restoring and (kept := kept_initial(request, UNSENT_ANSWERS_KEY, form)):
+        form.initial.update(kept)
+        messages.info(
+            request,
+            "Du hade blivit utloggad, så svaren är inte skickade. De står kvar nedan: "
+            "tryck på Skicka svaren igen.",
+        )
     if request.method == "POST" and form.is_valid():
         completion, created = module.complete_for(request.user)
         if created:
