@@ -35,7 +35,8 @@ def env_for(var_dir):
         DJANGO_SECRET_KEY="bench-" + "x" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="0",
-        PORTAL_BASE_URL=f"http://127.0.0.1:{PORT}",
+        # Production requires https; the benchmark only reads pages over plain http.
+        PORTAL_BASE_URL=f"https://127.0.0.1:{PORT}",
         PORTAL_VAR_DIR=str(var_dir),
     )
     return env

@@ -72,11 +72,22 @@ else:
             "(till exempel personsakerhet.regionsormland.se)."
         )
 
-PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-if not PORTAL_BASE_URL.startswith(("http://", "https://")):
-    raise ImproperlyConfigured(
-        f"PORTAL_BASE_URL ska börja med https:// (eller http://), inte {PORTAL_BASE_URL!r}."
-    )
+# The portal's address as people reach it: printed under the QR code and in every link
+# that leaves the site (PDFs, mails). In production it is required and must be https, so
+# that a printed plan never points to a developer's machine.
+if DEBUG:
+    PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    if not PORTAL_BASE_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"PORTAL_BASE_URL ska börja med https:// (eller http://), inte {PORTAL_BASE_URL!r}."
+        )
+else:
+    PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", required=True).rstrip("/")
+    if not PORTAL_BASE_URL.startswith("https://") or len(PORTAL_BASE_URL) <= len("https://"):
+        raise ImproperlyConfigured(
+            "PORTAL_BASE_URL ska vara portalens adress med https://, till exempel "
+            f"https://personsakerhet.regionsormland.se, inte {PORTAL_BASE_URL!r}."
+        )
 
 INSTALLED_APPS = [
     "portal",
@@ -300,7 +311,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL] if PORTAL_BASE_URL.startswith("https://") else []
+    CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL]
 
 LOGGING = {
     "version": 1,

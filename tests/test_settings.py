@@ -49,6 +49,24 @@ def test_production_refuses_to_start_without_allowed_hosts():
     assert "Traceback" not in result.stderr
 
 
+def test_production_refuses_to_start_without_the_portals_address():
+    env = {**PRODUCTION}
+    del env["PORTAL_BASE_URL"]
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL saknas" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("address", ["http://personsakerhet.example.se", "https://", "127.0.0.1"])
+def test_production_refuses_an_address_that_is_not_https(address):
+    """A printed plan's QR code must never lead to a developer's machine or to plain http."""
+    result = manage("check", env={**PRODUCTION, "PORTAL_BASE_URL": address})
+    assert result.returncode != 0
+    assert "PORTAL_BASE_URL ska vara portalens adress med https://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_bad_boolean_is_named_in_the_error():
     result = manage("check", env={"DJANGO_DEBUG": "kanske"})
     assert result.returncode != 0
