@@ -133,11 +133,19 @@ def test_each_phase_page_opens_with_a_table_of_contents(client, url):
 def test_under_puts_the_numbers_before_anything_to_read(client):
     html = page_text(client, "/under/")
     calls = [html.index(f'class="call-button{extra}" href="{href}"') for extra, href in [
-        (" call-button-urgent", "tel:112"), ("", "tel:+46104705564"),
-        ("", "tel:+4616103000"), ("", "tel:11414"),
+        (" call-button-urgent", "tel:112"), ("", "tel:+46104705564"), ("", "tel:+4616103000"),
     ]]  # fmt: skip
     assert calls == sorted(calls)
     assert max(calls) < html.index('class="toc"') < html.index('id="hotsituation"')
+
+
+def test_the_non_emergency_police_number_is_not_among_the_numbers_to_call_first(client):
+    """11414 is for the calmer stage and the police report, as the plan gives it."""
+    html = page_text(client, "/under/")
+    call_first = html[html.index('class="call-first"') : html.index('class="toc"')]
+    assert "tel:11414" not in call_first and "11414" not in call_first
+    polisanmalan = page_text(client, "/efter/").split('id="polisanmalan"')[1]
+    assert "lugnare skede ring" in polisanmalan and 'href="tel:11414"' in polisanmalan
 
 
 def test_the_checklist_has_its_own_page(client):

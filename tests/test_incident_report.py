@@ -110,7 +110,11 @@ def test_form_gives_the_plans_police_advice(logged_in):
     html = logged_in.get("/rapportera/").text
     assert 'href="tel:112"' in html and 'href="tel:11414"' in html
     assert "Säg att du är förtroendevald" in html
-    assert "åtkomstskyddad" in html
+    assert "särskilda nummer för förtroendevalda" in html
+    # The plan's whole sentence: one may ask, and the protection ends at prosecution.
+    assert "Du kan begära att anmälan blir åtkomstskyddad" in html
+    assert "sekretessbelagd under utredningen" in html
+    assert "Skyddet upphör om anmälan leder till åtal" in html
 
 
 def test_form_says_that_position_data_is_removed_from_images(logged_in):
@@ -148,8 +152,9 @@ def test_receipt_shows_the_reference_what_happens_next_and_the_checklist(send, l
     assert f"HHV-{YEAR}-0001" in html
     assert "Vad händer nu?" in html
     assert "CHECKLISTA" in html and "Dokumentera händelsen" in html
-    # Not reported to the police: the advice is given again.
+    # Not reported to the police: the advice is given again, the whole of it.
     assert "åtkomstskyddad" in html
+    assert "Skyddet upphör om anmälan leder till åtal" in html
 
 
 def test_references_count_within_the_year(send):
