@@ -145,6 +145,31 @@ def test_all_right_answers_complete_the_module(logged_in, official, module):
     assert f"Klar</strong> {today.day} " in response.text
 
 
+def test_the_success_message_is_where_the_page_opens_after_passing(logged_in, module):
+    """The answers are at the bottom of a long page: after passing, the browser is sent to
+    the message, not back to the questions 1,900 px below it on a phone."""
+    response = logged_in.post("/utbildning/resor/", answers(module))
+    assert response.status_code == 302
+    assert response["Location"] == "/utbildning/resor/#meddelanden"
+    html = logged_in.get("/utbildning/resor/").text
+    assert 'id="meddelanden"' in html
+    message = html.index('id="meddelanden"')
+    assert "Alla svar är rätt" in html[message : html.index("<h1", message)]
+
+
+def test_the_telephone_module_gives_the_plans_whole_sentence_on_access_protection(logged_in):
+    module = TrainingModule.objects.get(slug="hot-per-telefon")
+    police = module.questions.get(text__startswith="Vad är viktigt att det framgår")
+    wrong = police.choices.get(text__startswith="Hur många följare")
+    response = logged_in.post("/utbildning/hot-per-telefon/", {f"fraga-{police.pk}": str(wrong.pk)})
+    html = response.text
+    explanation = html[html.index(f'id="id_fraga-{police.pk}_forklaring"') :]
+    assert "begära att anmälan blir <em>åtkomstskyddad</em>" in explanation
+    assert "sekretessbelagd under utredningen. Skyddet upphör om anmälan leder till åtal." in (
+        explanation
+    )
+
+
 def test_a_wrong_answer_completes_nothing_and_the_page_says_which_is_wrong(
     logged_in, official, module
 ):

@@ -54,5 +54,7 @@ def module_detail(request, slug):
                 f"{date_format(timezone.localtime(completion.completed_at), 'j F Y')}; "
                 "det datumet står kvar.",
             )
-        return redirect(module)
+        # To the message: the form's #fragor would otherwise carry over the redirect and
+        # leave the message far above, out of sight on a phone.
+        return redirect(module.get_absolute_url() + "#meddelanden")
     return render(request, "training/module.html", {"module": module, "form": form})
