@@ -228,6 +228,8 @@ STATIC_URL = "/static/"
 # files are served straight from the apps and static/.
 STATIC_ROOT = None if DEBUG else Path(envstr("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (the tab icon), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "portal" / "root"
 # Uploads are private evidence: they live outside STATIC_ROOT and have no
 # public URL; they are served only through views that check who asks.
 MEDIA_ROOT = Path(envstr("PORTAL_MEDIA_ROOT", str(VAR_DIR / "uploads")))

@@ -104,3 +104,13 @@ def test_the_admin_speaks_swedish_in_empty_choices(client, officer):
     login_verified(client, officer)
     html = client.get("/admin/guidance/section/add/").text
     assert "– Välj –" in html and "Select an option" not in html
+
+
+def test_the_tab_icon_is_there_at_the_sites_root(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert (
+        b"".join(response.streaming_content if response.streaming else [response.content])[:4]
+        == b"\x00\x00\x01\x00"
+    )  # an ICO file
+    assert '<link rel="icon" href="/favicon.ico" sizes="48x48">' in client.get("/").text
