@@ -110,8 +110,8 @@ def new_page(browser):
     Content Security Policy violations it meets."""
     contexts = []
 
-    def make(viewport="dator", **options):
-        context = browser.new_context(locale="sv-SE", **VIEWPORTS[viewport], **options)
+    def make(device="dator", **options):
+        context = browser.new_context(locale="sv-SE", **{**VIEWPORTS[device], **options})
         contexts.append(context)
         context.set_default_timeout(10_000)
         page = context.new_page()

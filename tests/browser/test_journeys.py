@@ -2,6 +2,7 @@
 official assesses a risk and reports an incident with a screenshot; a security officer
 triages it in the admin and writes to the reporter; the official reads the message."""
 
+import json
 import re
 
 import pytest
@@ -83,3 +84,43 @@ def test_from_risk_inventory_and_report_to_triage_and_the_officers_reply(
     screenshot(page, f"{shot}-06-meddelande")
     assert axe_violations(page) == []
     assert page.csp_errors == []
+
+
+RIGHT_ANSWERS = """
+import json
+from training.models import TrainingModule
+module = TrainingModule.objects.get(slug="introduktion")
+print(json.dumps([[c.text for c in q.choices.all() if c.is_correct] for q in module.quiz()]))
+"""
+
+
+# Resolves once the page has kept the same scroll position for half a second.
+SCROLLING_STOPPED = """() => new Promise(done => {
+    let last = window.scrollY, since = performance.now();
+    const check = () => {
+        if (window.scrollY !== last) { last = window.scrollY; since = performance.now(); }
+        if (performance.now() - since > 500) done(); else setTimeout(check, 50);
+    };
+    check();
+})"""
+
+
+def test_after_passing_a_module_on_a_phone_the_success_message_is_in_view(new_page, server):
+    """The questions are at the bottom of a long page; the message must not be left far
+    above them, out of sight."""
+    page = new_page("telefon")
+    log_in(page, server.base, OFFICIALS["telefon"][0])
+    page.goto(server.base + "/utbildning/introduktion/")
+    questions = page.locator("fieldset.training-question")
+    for i, right in enumerate(json.loads(server.shell(RIGHT_ANSWERS))):
+        for text in right:
+            questions.nth(i).get_by_label(text, exact=True).check()
+    page.get_by_role("button", name="Skicka svaren").click()
+    message = page.get_by_role("status").filter(has_text="Alla svar är rätt")
+    expect(message).to_be_visible()
+    # The browser scrolls to the address's fragment some time after the page has loaded.
+    page.wait_for_load_state("load")
+    page.evaluate(SCROLLING_STOPPED)
+    box = message.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+    screenshot(page, "utbildning-klar-telefon")
