@@ -36,12 +36,12 @@ class AssessmentAdmin(admin.ModelAdmin):
     """Read-only, and only what the official has chosen to share: an unshared inventory is
     theirs alone, and does not show here even to a superuser."""
 
-    list_display = ["activity", "date", "owner", "overall_level", "shared_at"]
+    list_display = ["activity", "date", "owner", "overall_level", "high_answers", "shared_at"]
     search_fields = ["activity", "place", "owner__full_name", "owner__email"]
     date_hierarchy = "date"
     fields = [
-        "owner", "activity", "date", "place", "overall_level", "consider_measures",
-        "shared_at", "created_at", "updated_at",
+        "owner", "activity", "date", "place", "overall_level", "high_answers",
+        "consider_measures", "shared_at", "created_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [AnswerInline]
@@ -68,6 +68,12 @@ class AssessmentAdmin(admin.ModelAdmin):
     @admin.display(description="samlad risknivå")
     def overall_level(self, obj):
         return obj.result().level.label
+
+    @admin.display(description="svar HÖG")
+    def high_answers(self, obj):
+        """Shown beside the level: one or two answers of HÖG make an inventory MÅTTLIG
+        below the plan's threshold, and each deserves the officer's attention."""
+        return obj.result().high
 
     @admin.display(description="bör överväga förebyggande åtgärder", boolean=True)
     def consider_measures(self, obj):

@@ -7,23 +7,25 @@ from .scoring import Level
 class AnswersForm(forms.Form):
     """One radio group and one optional note per question. The fields are named after the
     question's id, so answers carried in hidden fields or copied from an earlier inventory
-    land on the same question even if the order has changed."""
+    land on the same question even if the order has changed. The labels carry the
+    question's number, as the form shows it, so that the error summary tells the
+    questions (and their notes) apart."""
 
     NOTE_MAX_LENGTH = 2000
 
     def __init__(self, questions, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
-        for question in self.questions:
+        for number, question in enumerate(self.questions, start=1):
             self.fields[self.level_name(question.pk)] = forms.ChoiceField(
-                label=question.text,
+                label=f"{number}. {question.text}",
                 help_text=question.help_text,
                 choices=Level.choices,
                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 error_messages={"required": "Välj LÅG, MÅTTLIG eller HÖG."},
             )
             self.fields[self.note_name(question.pk)] = forms.CharField(
-                label="Anteckning (frivillig)",
+                label=f"Anteckning till fråga {number}",
                 required=False,
                 max_length=self.NOTE_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),

@@ -7,9 +7,16 @@ read any other way, raising an answer from MÅTTLIG to HÖG could make the
 advice disappear.
 
 - The advice to consider preventive measures applies when at least four answers
-  are MÅTTLIG or HÖG, or when more than two answers are HÖG.
+  are MÅTTLIG or HÖG, or when more than two answers are HÖG. This is the plan's
+  threshold, word for word.
 - The overall level is HÖG when more than two answers are HÖG; otherwise
-  MÅTTLIG when the advice applies; otherwise LÅG.
+  MÅTTLIG when the advice applies or any answer is HÖG; otherwise LÅG.
+
+The plan rates answers, not the whole activity. Someone who has answered HÖG to
+a question has said that something about the activity is high risk; calling the
+inventory LÅG would tell them the opposite of what they answered. So one or two
+HÖG answers make the inventory MÅTTLIG even below the plan's threshold, where the
+advice for those answers is what matters, not the plan's preventive measures.
 
 Both parts only ever count upwards, so raising an answer never lowers the result.
 """
@@ -54,7 +61,7 @@ def assess(levels: Iterable[Level]) -> Result:
     )
     if high > HIGH_MORE_THAN:
         level = Level.HOG
-    elif consider_measures:
+    elif consider_measures or high:
         level = Level.MATTLIG
     else:
         level = Level.LAG

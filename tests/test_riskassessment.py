@@ -112,8 +112,8 @@ def test_anyone_can_see_the_result_and_nothing_is_stored(client):
     assert response.status_code == 200
     assert 'Samlad risknivå: <span class="ra-level-word">LÅG</span>' in response.text
     assert "Okänd grupp" in response.text
-    assert "Ingenting har sparats" in response.text
-    assert 'action="/riskinventering/spara/"' not in response.text
+    assert "Ingenting är sparat än" in response.text
+    assert 'name="activity"' not in response.text
     assert Assessment.objects.count() == 0
     assert Answer.objects.count() == 0
 
@@ -140,11 +140,124 @@ def test_four_moderate_answers_bring_the_plans_advice_with_links_and_the_contact
     assert 'href="mailto:joakim.strand@regionsormland.se"' in advice
 
 
-def test_below_the_threshold_there_is_no_advice_to_take_measures(client):
-    html = client.post(RESULT, answers(Level.MATTLIG, Level.MATTLIG, Level.HOG)).text
+def test_below_the_threshold_without_a_high_answer_the_calm_text_stays(client):
+    html = client.post(RESULT, answers(Level.MATTLIG, Level.MATTLIG, Level.MATTLIG)).text
     assert '<span class="ra-level-word">LÅG</span>' in html
     assert "Överväg förebyggande åtgärder" not in html
     assert "Inga särskilda åtgärder enligt handlingsplanen" in html
+    assert "Råd vid HÖG" not in html
+
+
+def section(html, heading_id):
+    """The <section> a heading with this id leads."""
+    return html.split(f'aria-labelledby="{heading_id}"')[1].split("</section>")[0]
+
+
+def headings(html):
+    return re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", html, flags=re.S)
+
+
+def test_two_high_answers_are_never_called_low_on_any_page(client, officer, official):
+    """2 × HÖG and 9 × LÅG: below the plan's threshold, but not LÅG and not "no measures"."""
+    two_high = answers(Level.HOG, Level.HOG)
+    result_page = client.post(RESULT, two_high).text
+    assert '<span class="ra-level-word">MÅTTLIG</span>' in result_page
+
+    assessment = saved(official, Level.HOG, Level.HOG, shared=True, activity="Torgmöte")
+    client.force_login(official)
+    detail_page = client.get(f"/riskinventering/{assessment.pk}/").text
+    assert '<span class="ra-level-word">MÅTTLIG</span>' in detail_page
+    mine_page = client.get(MINE).text
+    assert "Samlad risknivå: <strong>MÅTTLIG</strong>" in mine_page
+    pdf = client.get(f"/riskinventering/{assessment.pk}/pdf/").content
+    pdf_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Samlad risknivå: MÅTTLIG" in pdf_text
+
+    login_verified(client, officer)
+    listing = client.get(ADMIN).text
+    assert '<td class="field-overall_level">Måttlig</td>' in listing
+    assert '<td class="field-high_answers">2</td>' in listing
+    change_page = client.get(f"{ADMIN}{assessment.pk}/change/").text
+    assert re.search(
+        r'field-overall_level">.*?<div class="readonly">Måttlig</div>', change_page, re.S
+    )
+
+    for text in [result_page, detail_page, mine_page, pdf_text, listing, change_page]:
+        assert "Inga särskilda åtgärder" not in text
+        assert not re.search(r"risknivå:?\s*(<[^>]+>\s*)*LÅG", text, re.I)
+
+
+def test_a_high_answer_below_the_threshold_gets_attention_advice_and_the_contact(client):
+    first = questions()[0]
+    html = client.post(RESULT, answers(Level.HOG, Level.MATTLIG, Level.MATTLIG)).text
+    assert '<span class="ra-level-word">MÅTTLIG</span>' in html
+    assert "Inga särskilda åtgärder" not in html
+    assert "Överväg förebyggande åtgärder" not in html
+    attention = section(html, "atgarder-rubrik")
+    assert "når inte gränsen i handlingsplanen" in attention
+    assert "Joakim Strand" in attention
+    assert 'href="tel:+46703377911"' in attention
+    advice = section(html, "rad-rubrik")
+    assert first.high_advice in advice
+    assert "Ett svar HÖG räknas också in i ”MÅTTLIG på fyra”." in html
+
+
+def test_the_advice_for_high_answers_comes_before_the_list_of_all_answers(client):
+    first, second, third = questions()[:3]
+    html = client.post(RESULT, answers(Level.HOG, Level.MATTLIG, Level.HOG)).text
+    advice = section(html, "rad-rubrik")
+    assert first.high_advice in advice and third.high_advice in advice
+    assert second.high_advice not in html
+    assert first.text in advice and third.text in advice
+    # Right after the verdict: before what to do in general, and before every answer.
+    assert html.index('id="resultat-rubrik"') < html.index('id="rad-rubrik"')
+    assert html.index('id="rad-rubrik"') < html.index('id="atgarder-rubrik"')
+    assert html.index('id="rad-rubrik"') < html.index('id="svar-rubrik"')
+    all_answers = section(html, "svar-rubrik")
+    assert first.high_advice not in all_answers
+
+
+def test_the_result_leads_with_the_plans_verdict(client):
+    html = client.post(RESULT, answers(*[Level.MATTLIG] * 4)).text
+    main = html.split('id="main"')[1]
+    titles = [text for level, text in headings(main)]
+    assert titles[0] == "Resultat av riskinventeringen"
+    assert "Samlad risknivå" in titles[1]
+    verdict = section(html, "resultat-rubrik")
+    assert "Svaren når gränsen i handlingsplanen" in verdict
+
+
+def test_more_than_two_high_answers_say_plainly_to_contact_the_security_officer(client):
+    high = client.post(RESULT, answers(Level.HOG, Level.HOG, Level.HOG)).text
+    moderate = client.post(RESULT, answers(*[Level.MATTLIG] * 4)).text
+    contact = section(high, "atgarder-rubrik")
+    assert "Kontakta säkerhetshandläggaren före aktiviteten" in contact
+    assert "Joakim Strand" in contact
+    assert '<a href="tel:+46703377911">0703-377911</a>' in section(high, "resultat-rubrik")
+    assert '<a href="tel:+46703377911">0703-377911</a>' in contact
+    assert 'href="/fore/#alltid-kan-gora"' in contact
+    assert "Överväg förebyggande åtgärder</h2>" not in high
+    assert "Kontakta säkerhetshandläggaren före aktiviteten" not in moderate
+    assert "Överväg förebyggande åtgärder</h2>" in moderate
+    assert section(high, "resultat-rubrik") != section(moderate, "resultat-rubrik").replace(
+        "MÅTTLIG", "HÖG"
+    )
+    assert "Ett svar HÖG räknas också in i ”MÅTTLIG på fyra”." in high
+    assert "Ett svar HÖG räknas också in" not in moderate
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [[], [Level.HOG], [Level.HOG, Level.HOG, Level.HOG], [Level.MATTLIG] * 4],
+    ids=["lag", "en-hog", "tre-hog", "fyra-mattlig"],
+)
+def test_the_result_has_one_h1_and_its_sections_under_h2(client, levels):
+    html = client.post(RESULT, answers(*levels)).text
+    main = html.split('id="main"')[1].split("</main>")[0]
+    levels_found = [int(level) for level, text in headings(main)]
+    assert levels_found[0] == 1
+    assert levels_found.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(levels_found, levels_found[1:], strict=False))
 
 
 def test_each_high_answer_shows_its_own_advice_and_other_answers_none(client):
@@ -180,6 +293,37 @@ def test_a_missing_answer_is_named_at_the_top_and_nothing_typed_is_lost(client):
     assert re.search(rf'value="mattlig"[^>]*id="id_fraga-{second.pk}_1"[^>]*checked', html)
     assert "Hotfulla mejl förra veckan</textarea>" in html
     assert Assessment.objects.count() == 0
+
+
+def test_every_missing_answer_is_listed_by_number_with_a_link_to_its_question(client):
+    response = client.post(RESULT, answers(Level.HOG, default=None))
+    html = response.text
+    assert re.search(
+        r'<form method="post" action="/riskinventering/resultat/"[^>]*novalidate', html
+    )
+    summary = html.split('id="felsammanfattning"')[1].split("</div>")[0]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert len(links) == 10
+    for (target, text), (number, question) in zip(
+        links, enumerate(questions()[1:], start=2), strict=True
+    ):
+        assert text == f"{number}. {question.text}: Välj LÅG, MÅTTLIG eller HÖG.".replace(
+            "&", "&amp;"
+        )
+        assert f'id="{target}"' in html
+        assert (
+            f'id="{target}"'
+            in html.split(f'id="id_fraga-{question.pk}"')[1].split("</fieldset>")[0]
+        )
+    assert f'href="#id_fraga-{questions()[0].pk}_0"' not in summary
+
+
+def test_a_too_long_note_is_named_by_its_question_in_the_summary(client):
+    third = questions()[2]
+    response = client.post(RESULT, answers(notes={2: "x" * 2001}))
+    summary = response.text.split('id="felsammanfattning"')[1].split("</div>")[0]
+    assert f'href="#id_fraga-{third.pk}-anteckning">Anteckning till fråga 3:' in summary
+    assert f'id="id_fraga-{third.pk}-anteckning"' in response.text
 
 
 def test_changing_the_answers_brings_them_back_filled_in(client):
@@ -273,6 +417,70 @@ def test_an_expired_session_keeps_the_answers_through_the_login(client, official
     assert client.get("/riskinventering/resultat/")["Location"] == START
 
 
+def test_a_visitor_logs_in_to_save_and_finds_the_answers_still_there(client, official):
+    first = questions()[0]
+    data = answers(Level.HOG, Level.HOG, notes={0: "Okänd avsändare i mejlen"})
+    html = client.post(RESULT, data).text
+    keep_form = html.split('action="/riskinventering/spara/"')[1].split("</form>")[0]
+    assert ">Logga in för att spara</button>" in keep_form
+    carried = dict(
+        re.findall(r'<input type="hidden" name="(fraga-[^"]+)" value="([^"]*)"', keep_form)
+    )
+    assert carried == data
+
+    response = client.post(SAVE, carried)
+    assert response["Location"] == "/logga-in/?next=/riskinventering/resultat/"
+    response = client.post(
+        response["Location"],
+        {"username": official.email, "password": PASSWORD, "next": "/riskinventering/resultat/"},
+    )
+    assert response["Location"] == "/riskinventering/resultat/"
+
+    html = client.get(RESULT).text
+    assert "Svaren finns kvar" in html
+    assert "utloggad" not in html
+    assert "Okänd avsändare i mejlen" in html
+    assert "felsammanfattning" not in html
+    save_form = html.split('action="/riskinventering/spara/"')[1].split("</form>")[0]
+    assert f'name="fraga-{first.pk}" value="hog"' in save_form
+    assert 'name="activity"' in save_form
+
+    client.post(SAVE, data | ACTIVITY)
+    assessment = Assessment.objects.get()
+    assert assessment.owner == official
+    assert assessment.answers.get(question=first).note == "Okänd avsändare i mejlen"
+    assert assessment.answers.filter(level=Level.HOG).count() == 2
+
+
+def test_only_the_checked_answers_are_kept_for_the_login_never_the_raw_post(client):
+    from riskassessment.views import UNSAVED_KEY
+
+    data = answers(Level.HOG, notes={0: "Kort anteckning"})
+    client.post(SAVE, data | {"annat": "x" * 50_000, "activity": "y" * 5_000})
+    kept = client.session[UNSAVED_KEY]["data"]
+    assert kept == data
+    assert "annat" not in kept
+
+    client.session.flush()
+    response = client.post(SAVE, answers(notes={1: "z" * 2001}))
+    assert response.status_code == 200
+    assert "Anteckning till fråga 2" in response.text
+    assert UNSAVED_KEY not in client.session
+
+
+def test_a_visitors_answers_go_only_to_a_login_soon_after(client, official):
+    import time
+    from unittest import mock
+
+    client.post(SAVE, answers(Level.HOG, notes={0: "Lämnad i webbläsaren"}))
+    later = time.time() + 60 * 60
+    with mock.patch("riskassessment.views.time.time", return_value=later):
+        client.force_login(official)
+        response = client.get(RESULT)
+    assert response.status_code == 302
+    assert response["Location"] == START
+
+
 def test_the_result_page_without_answers_leads_to_the_form(client):
     response = client.get(RESULT)
     assert response.status_code == 302
@@ -334,7 +542,8 @@ def test_the_result_downloads_as_a_pdf(client, official):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     assert "Debatt i Nyköping" in text
     assert "Samlad risknivå: HÖG" in text
-    assert "Överväg förebyggande åtgärder" in text
+    assert "Kontakta säkerhetshandläggaren före aktiviteten" in text
+    assert "0703-377911" in text
     assert "Anna Andersson" in text
 
 
