@@ -1,24 +1,82 @@
+import dataclasses
 import hashlib
+import html
 import io
+import re
 from functools import cache
 from pathlib import Path
+from urllib.parse import urljoin
 
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
+from .models import PHASE_PAGES, Contact, Phase
 
-def render_pdf(html, stylesheets=("css/print.css",)):
-    """A4 PDF from HTML, styled by the given static stylesheets (the shared print.css first)."""
+# Section HTML has been through nh3, which writes every link in this one form.
+LINK = re.compile(r'<a href="(?P<href>[^"]*)">(?P<text>.*?)</a>', re.S)
+
+
+def render_pdf(html, stylesheets=("css/print.css",), *, one_page=False):
+    """A4 PDF from HTML, styled by the given static stylesheets (the shared print.css first).
+
+    one_page: the document is a card meant to be one sheet. When an edit has made its text
+    longer, the type is made a little smaller, step by step, rather than spilling onto a
+    second page (its stylesheet sets its sizes in rem for this)."""
     # Imported here: WeasyPrint takes a noticeable time to import, and only the
     # PDF views need it.
     from weasyprint import CSS, HTML
 
     # PDF/UA: a tagged PDF with its language and title, so screen readers can read it.
-    return HTML(string=html, base_url=settings.PORTAL_BASE_URL).write_pdf(
-        stylesheets=[CSS(filename=finders.find(name)) for name in stylesheets],
-        pdf_variant="pdf/ua-1",
-    )
+    options = {"pdf_variant": "pdf/ua-1"}
+    source = HTML(string=html, base_url=settings.PORTAL_BASE_URL)
+    styles = [CSS(filename=finders.find(name)) for name in stylesheets]
+    document = source.render(stylesheets=styles, **options)
+    for percent in (94, 88, 82, 76) if one_page else ():
+        if len(document.pages) == 1:
+            break
+        smaller = CSS(string=f":root {{ font-size: {percent}% }}")
+        document = source.render(stylesheets=[*styles, smaller], **options)
+    return document.write_pdf(**options)
+
+
+def for_print(sections):
+    """The sections with their links written out for paper (see print_links)."""
+    return [
+        dataclasses.replace(s, html=print_links(s.html, settings.PORTAL_BASE_URL)) for s in sections
+    ]
+
+
+def print_links(section_html, base_url):
+    """On paper nobody can click: a link whose text is not its own address gets the address
+    printed after it, "Rapportera till regionen (https://…/rapportera/)". A link into the
+    contacts says "(se Kontakter)" instead, as every PDF prints the contacts in full. The
+    link itself stays, for those who read the PDF on a screen."""
+    contacts_page = urljoin(base_url + "/", PHASE_PAGES[Phase.KONTAKT])
+
+    def written_out(match):
+        href = html.unescape(match["href"])
+        text = html.unescape(re.sub(r"<[^>]+>", "", match["text"]))
+        if href.startswith("tel:"):
+            # Written as a contact's number is: 010-470 55 64 dials tel:+46104705564.
+            address = "" if Contact(phone=text).tel_href == href else href.removeprefix("tel:")
+        elif href.startswith("mailto:"):
+            address = "" if text == href.removeprefix("mailto:") else href.removeprefix("mailto:")
+        else:
+            address = urljoin(base_url + "/", href)
+            if address.startswith(contacts_page):
+                address = "se Kontakter"
+            elif _bare(text) == _bare(address):
+                address = ""
+        if not address:
+            return match[0]
+        return f'{match[0]} <span class="print-address">({html.escape(address)})</span>'
+
+    return LINK.sub(written_out, section_html)
+
+
+def _bare(address):
+    return re.sub(r"^https?://|/$", "", address.strip())
 
 
 def qr_svg(url):
@@ -30,18 +88,21 @@ def qr_svg(url):
 
 @cache
 def layout_version():
-    """A fingerprint of the print templates and stylesheets, so that a deploy that changes
-    how the PDFs look does not serve PDFs cached before it."""
-    return files_fingerprint(["guidance/pdf/*.html"], ["css/print.css"])
+    """A fingerprint of the print templates and stylesheets, and of the code that fills them
+    (this module writes the links out for paper, the views choose what goes on the card), so
+    that a deploy that changes how the PDFs look does not serve PDFs cached before it."""
+    code = [Path(__file__), Path(__file__).with_name("views.py")]
+    return files_fingerprint(["guidance/pdf/*.html"], ["css/print.css"], code)
 
 
-def files_fingerprint(template_patterns, static_paths):
-    """The SHA-256 of the templates matching the patterns and of the static files, short:
-    it changes when a deploy changes any of them."""
+def files_fingerprint(template_patterns, static_paths, other_paths=()):
+    """The SHA-256 of the templates matching the patterns, of the static files and of any
+    other files, short: it changes when a deploy changes any of them."""
     digest = hashlib.sha256()
     templates = Path(settings.BASE_DIR, "templates")
     files = [path for pattern in template_patterns for path in sorted(templates.glob(pattern))]
     files += [Path(finders.find(path)) for path in static_paths]
+    files += other_paths
     for path in files:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

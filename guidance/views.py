@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from . import rendering
 from .models import Phase, content_version, last_changed
-from .pdf import files_fingerprint, layout_version, qr_svg, render_pdf
+from .pdf import files_fingerprint, for_print, layout_version, qr_svg, render_pdf
 from .rendering import rendered_sections
 
 PHASE_TITLES = {
@@ -65,15 +65,19 @@ def _pdf_response(name, build):
 def plan_pdf(request):
     def build():
         phases = [(None, Phase.START), *((t, p) for p, (t, _) in PHASE_TITLES.items())]
+        # The QR code and its caption give the one address: the portal's start page.
+        portal_url = settings.PORTAL_BASE_URL + "/"
         html = render_to_string(
             "guidance/pdf/plan.html",
             {
-                "phases": [(title, rendered_sections([phase])) for title, phase in phases],
-                "contact_sections": rendered_sections([Phase.KONTAKT]),
+                "phases": [
+                    (title, for_print(rendered_sections([phase]))) for title, phase in phases
+                ],
+                "contact_sections": for_print(rendered_sections([Phase.KONTAKT])),
                 "contacts": rendering.contacts_by_key().values(),
                 "last_changed": last_changed(),
-                "qr": qr_svg(settings.PORTAL_BASE_URL + "/"),
-                "base_url": settings.PORTAL_BASE_URL,
+                "qr": qr_svg(portal_url),
+                "portal_url": portal_url,
             },
         )
         return render_pdf(html)
@@ -81,17 +85,28 @@ def plan_pdf(request):
     return _pdf_response("handlingsplan", build)
 
 
+# The plan's first steps under a threat or violence, for the card by the phone.
+FIRST_STEPS = {"hotsituation", "valdssituation"}
+
+
 def checklist_pdf(request):
+    """The one page an official keeps by the phone: the numbers to call, what to do while it
+    happens, and the checklist for right after."""
+
     def build():
+        phones = [c for c in rendering.contacts_by_key().values() if c.phone]
+        first_steps = [s for s in rendered_sections([Phase.UNDER]) if s.slug in FIRST_STEPS]
         html = render_to_string(
             "guidance/pdf/checklist.html",
             {
-                "sections": rendering.checklist(),
-                "contacts": rendering.contacts_by_key().values(),
-                "base_url": settings.PORTAL_BASE_URL,
+                "call_first": [c for c in phones if c.urgent],
+                "call_later": [c for c in phones if not c.urgent],
+                "first_steps": for_print(first_steps),
+                "sections": for_print(rendering.checklist()),
+                "portal_url": settings.PORTAL_BASE_URL + "/",
             },
         )
-        return render_pdf(html)
+        return render_pdf(html, one_page=True)
 
     return _pdf_response("checklista", build)
 

@@ -38,6 +38,12 @@ REPLACEMENTS = {
             "detta görs via samverkanswebben: [Rapportera händelse](/rapportera/).",
         ),
     ],
+    "mer-information": [
+        (
+            "eller använd QR-koden på handlingsplanens baksida.",
+            "eller använd QR-koden på handlingsplanens baksida, som öppnar Personsäkerhetsportalen.",
+        ),
+    ],
     "checklista": [
         (
             "- Rapportera händelsen till regionen via samverkanswebben",
