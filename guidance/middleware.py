@@ -1,13 +1,20 @@
+import hashlib
 from functools import cache as memoize
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.urls import reverse
 
 from .models import content_version
 
 PUBLIC_PAGE_NAMES = ["home", "fore", "under", "efter", "checklist", "contacts", "offline"]
+# What an official may need while the database is down: the public pages above, the two
+# PDFs and the service worker that keeps the emergency pages on the phone.
+EMERGENCY_NAMES = [*PUBLIC_PAGE_NAMES, "plan_pdf", "checklist_pdf", "service_worker"]
+# The response headers a kept copy is served with.
+KEPT_HEADERS = ["Content-Type", "Content-Disposition", "Cache-Control"]
 
 
 @memoize
@@ -15,29 +22,69 @@ def public_pages():
     return frozenset(reverse(f"guidance:{name}") for name in PUBLIC_PAGE_NAMES)
 
 
+@memoize
+def emergency_paths():
+    return frozenset(reverse(f"guidance:{name}") for name in EMERGENCY_NAMES)
+
+
 class PublicPageCacheMiddleware:
     """Serves the guidance pages to visitors without a session from a cache keyed by the
     content's version, before sessions, authentication and the rest are set up: the page
     someone opens under threat must come fast, and it is the same for everyone who is not
-    logged in. The middleware above it still adds every security header."""
+    logged in. The middleware above it still adds every security header.
+
+    It also keeps the last good copy of every emergency page, PDF and the service worker,
+    as anyone sees them, on disk: when the database is down (or anything else makes the
+    portal answer with a server error) that copy is served instead, to everyone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.kept_digests = {}  # what this process last wrote, so unchanged copies aren't
 
     def __call__(self, request):
-        if (
-            request.method != "GET"
-            or request.path not in public_pages()
-            or request.GET
-            or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-            or request.COOKIES.get("messages")
-        ):
+        path = request.path
+        if request.method != "GET" or path not in emergency_paths():
             return self.get_response(request)
-        key = f"guidance:page:{request.path}:{content_version()}"
-        content = cache.get(key)
-        if content is not None:
-            return HttpResponse(content)
-        response = self.get_response(request)
-        if response.status_code == 200 and not response.cookies:
-            cache.set(key, response.content, timeout=3600)
+        anonymous = not (
+            request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages")
+        )
+        if path in public_pages() and anonymous and not request.GET:
+            try:
+                key = f"guidance:page:{path}:{content_version()}"
+            except DatabaseError:
+                return self.last_good(path) or self.get_response(request)
+            content = cache.get(key)
+            if content is not None:
+                return HttpResponse(content)
+            response = self.get_response(request)
+            if response.status_code == 200 and not response.cookies:
+                cache.set(key, response.content, timeout=3600)
+        else:
+            response = self.get_response(request)
+        if response.status_code >= 500:
+            return self.last_good(path) or response
+        # A page is kept as a visitor sees it; the PDFs and the worker are the same for all.
+        same_for_all = anonymous or path not in public_pages()
+        if same_for_all and response.status_code == 200 and not response.cookies:
+            self.keep(path, response)
+        return response
+
+    def keep(self, path, response):
+        if response.streaming:
+            return
+        digest = hashlib.sha256(response.content).hexdigest()
+        key = f"kept:{path}"
+        if self.kept_digests.get(path) != digest or not caches["kept"].has_key(key):
+            headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+            caches["kept"].set(key, (response.content, headers), timeout=None)
+            self.kept_digests[path] = digest
+
+    def last_good(self, path):
+        kept = caches["kept"].get(f"kept:{path}")
+        if kept is None:
+            return None
+        content, headers = kept
+        response = HttpResponse(content)
+        for name, value in headers.items():
+            response[name] = value
         return response

@@ -277,6 +277,13 @@ CACHES = {
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": 50},
     },
+    # The last good copy of each emergency page and PDF, served while the database is down
+    # (guidance.middleware). On disk, so that a restarted process still has it.
+    "kept": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache" / "kept",
+        "TIMEOUT": None,
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

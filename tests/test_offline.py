@@ -3,8 +3,14 @@ worker and the page shown for what needs the network. (In a browser: tests/brows
 
 import json
 import re
+from contextlib import contextmanager
+from unittest import mock
 
 import pytest
+from django.core.cache import caches
+from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.test import Client
 
 from guidance.models import Section
 
@@ -54,3 +60,53 @@ def test_the_offline_page_points_to_the_kept_pages_and_112(client):
     html = client.get("/ingen-anslutning/").text
     for href in ['href="/under/"', 'href="/kontakt/"', 'href="/checklista/"', 'href="tel:112"']:
         assert href in html
+
+
+# While the database is down
+
+
+EMERGENCY = [
+    "/", "/fore/", "/under/", "/efter/", "/checklista/", "/kontakt/", "/ingen-anslutning/",
+    "/handlingsplan.pdf", "/checklista.pdf", "/sw.js",
+]  # fmt: skip
+
+
+@contextmanager
+def database_down():
+    """Every query fails, as when PostgreSQL has stopped."""
+    refused = OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+    with (
+        mock.patch.object(CursorWrapper, "execute", side_effect=refused),
+        mock.patch.object(CursorWrapper, "executemany", side_effect=refused),
+    ):
+        yield
+
+
+def test_the_emergency_pages_pdfs_and_worker_keep_serving_while_the_database_is_down(official):
+    visitor = Client(raise_request_exception=False)
+    member = Client(raise_request_exception=False)
+    member.force_login(official)
+    good = {}
+    for path in EMERGENCY:
+        response = visitor.get(path)
+        assert response.status_code == 200, path
+        good[path] = (response.content, response["Content-Type"])
+    caches["default"].clear()  # the page cache too: a restarted process has none
+
+    with database_down():
+        for path in EMERGENCY:
+            for client in (visitor, member):
+                response = client.get(path)
+                assert response.status_code == 200, path
+                assert (response.content, response["Content-Type"]) == good[path], path
+        # The copy is the one anyone sees: nothing of the logged-in official's.
+        assert official.full_name not in member.get("/under/").text
+        assert "Logga ut" not in member.get("/under/").text
+
+
+def test_without_a_database_the_private_pages_still_fail_plainly(official):
+    client = Client(raise_request_exception=False)
+    client.force_login(official)
+    with database_down():
+        assert client.get("/mina-sidor/").status_code == 500
+

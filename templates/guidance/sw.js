@@ -32,10 +32,15 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(url.pathname).then((kept) => kept || fetch(request)));
   } else if (request.mode === "navigate") {
     // The network first, so that what is shown is current and, when logged in, personal;
-    // the kept copy only when there is no network.
-    const kept = PAGES.includes(url.pathname) ? url.pathname : OFFLINE_PAGE;
+    // the kept copy when there is no network, and for a kept page also when the server
+    // answers with an error (the database or the portal is down, a proxy says 502).
+    const isKept = PAGES.includes(url.pathname);
+    const fallback = (answer) =>
+      caches.match(isKept ? url.pathname : OFFLINE_PAGE).then((page) => page || answer);
     event.respondWith(
-      fetch(request).catch(() => caches.match(kept).then((page) => page || Response.error())),
+      fetch(request)
+        .then((response) => (isKept && response.status >= 500 ? fallback(response) : response))
+        .catch(() => fallback(Response.error())),
     );
   }
 });

@@ -103,3 +103,14 @@ def test_the_portal_can_be_put_on_the_home_screen(page, portal):
         assert response.ok and response.headers["content-type"] == "image/png"
         sizes.add(icon["sizes"])
     assert {"192x192", "512x512"} <= sizes
+
+
+def test_the_kept_pages_open_when_the_server_answers_with_an_error(new_page, portal):
+    """A proxy's 502 while the portal restarts, or a 500 while its database is down: the
+    phone shows its kept copy of the emergency pages instead of the error."""
+    page = new_page("telefon")
+    visit_once(page, portal)
+    page.context.route("**/under/", lambda route: route.fulfill(status=502, body="502 Bad Gateway"))
+    page.goto(portal + "/under/")
+    expect(page.locator("h1")).to_have_text("Under en händelse")
+    expect(page.locator(".call-button").first).to_have_attribute("href", "tel:112")
