@@ -109,4 +109,3 @@ def test_without_a_database_the_private_pages_still_fail_plainly(official):
     client.force_login(official)
     with database_down():
         assert client.get("/mina-sidor/").status_code == 500
-
