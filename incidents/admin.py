@@ -1,18 +1,17 @@
 """The security officers' daily workplace: triage, follow-up, history and the access log."""
 
-import csv
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from portal.admin_site import OfficersOnlyMixin, officers_only
+from portal.exports import csv_response, xlsx_response
 from portal.models import User
 
 from .models import (
@@ -374,32 +373,17 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Exportera valda till CSV")
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="handelserapporter.csv"'
-        # A byte-order mark and semicolons: what Excel with Swedish settings expects.
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow([title for title, _ in EXPORT_COLUMNS])
-        for incident in queryset.select_related("handler"):
-            writer.writerow([value(incident) for _, value in EXPORT_COLUMNS])
-        return response
+        return csv_response("handelserapporter.csv", _export_rows(queryset))
 
     @admin.action(description="Exportera valda till Excel (XLSX)")
     def export_xlsx(self, request, queryset):
-        from openpyxl import Workbook
+        return xlsx_response("handelserapporter.xlsx", "Händelserapporter", _export_rows(queryset))
 
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "Händelserapporter"
-        sheet.append([title for title, _ in EXPORT_COLUMNS])
-        for incident in queryset.select_related("handler"):
-            sheet.append([value(incident) for _, value in EXPORT_COLUMNS])
-        response = HttpResponse(
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = 'attachment; filename="handelserapporter.xlsx"'
-        workbook.save(response)
-        return response
+
+def _export_rows(queryset):
+    yield [title for title, _ in EXPORT_COLUMNS]
+    for incident in queryset.select_related("handler"):
+        yield [value(incident) for _, value in EXPORT_COLUMNS]
 
 
 @admin.register(AccessLogEntry)

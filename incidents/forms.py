@@ -47,16 +47,7 @@ class EvidenceField(forms.FileField):
 
     def clean(self, data, initial=None):
         uploads = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        evidence.check_together(uploads)
-        prepared, errors = [], []
-        for upload in uploads:
-            try:
-                prepared.append(evidence.prepare(upload))
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return prepared
+        return evidence.prepare_all(uploads)
 
 
 class ReportForm(forms.ModelForm):

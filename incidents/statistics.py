@@ -6,18 +6,18 @@ computed in Python from one query of the year's sent reports, so that they are t
 on SQLite and PostgreSQL; a region's year is a few hundred reports at most.
 """
 
-import csv
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.dates import MONTHS
+
+from portal.exports import csv_response
 
 from .models import Channel, Incident, Kind, PoliceReport
 
@@ -210,17 +210,9 @@ def _chosen_year(value, years):
 
 
 def _csv_response(stats):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="handelserapporter-statistik-{stats.year}.csv"'
-    )
-    # Excel in Swedish reads a file as UTF-8 only with the byte order mark, and splits
-    # columns on the list separator of the Swedish locale, which is the semicolon (the
-    # comma is the decimal sign there); so: BOM, semicolons and decimal commas.
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerows(statistics_rows(stats))
-    return response
+    # Excel in Swedish takes the comma for the decimal sign, so the shares and medians
+    # are written with decimal commas (see _decimal).
+    return csv_response(f"handelserapporter-statistik-{stats.year}.csv", statistics_rows(stats))
 
 
 def statistics_rows(stats):

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from guidance.rendering import checklist
-from portal.security import keep_post_until_login, keep_until_login, kept_initial, take_kept
+from portal.security import keep_post_until_login, kept_initial
 
 from . import evidence
 from .forms import ReportForm, SupplementForm
@@ -52,10 +52,11 @@ def _incident_for_token(user, token):
 def _keep_unsent_report(request):
     """The session ran out while the official was writing: keep what they wrote (not
     the files, which can't be kept without a login) and give it back after login."""
-    keep_post_until_login(request, UNSENT_KEY)
+    keep_post_until_login(request, UNSENT_KEY, ReportForm(request.POST))
     return redirect_to_login(request.path + "?aterstall=1")
 
 
+@evidence.takes_files
 @sensitive_post_parameters()
 @never_cache
 def report(request, pk=None):
@@ -151,13 +152,17 @@ def detail(request, pk):
     if incident.is_draft:
         return redirect("incidents:draft", incident.pk)
     form = SupplementForm(initial={"submission_token": uuid.uuid4()})
-    if request.GET.get("aterstall") and (kept := take_kept(request, UNSENT_SUPPLEMENT_KEY)):
-        form.initial["text"] = kept["text"]
-        messages.info(
-            request,
-            "Du hade blivit utloggad, så det du ville lägga till är inte sparat än. Texten finns "
-            "kvar nedan; filer behöver du välja igen. Tryck sedan på knappen för att spara.",
-        )
+    if request.GET.get("aterstall") and (
+        kept := kept_initial(request, UNSENT_SUPPLEMENT_KEY, form)
+    ):
+        form.initial.update(kept)
+        if "text" in kept:
+            messages.info(
+                request,
+                "Du hade blivit utloggad, så det du ville lägga till är inte sparat än. Texten "
+                "finns kvar nedan; filer behöver du välja igen. Tryck sedan på knappen för att "
+                "spara.",
+            )
     return _detail_page(request, incident, form)
 
 
@@ -174,12 +179,13 @@ def _detail_page(request, incident, form):
 
 
 @require_POST
+@evidence.takes_files
 @sensitive_post_parameters()
 @never_cache
 def supplement(request, pk):
     # Not @login_required: a login that ran out must not lose what the official wrote.
     if not request.user.is_authenticated:
-        keep_until_login(request, UNSENT_SUPPLEMENT_KEY, {"text": request.POST.get("text", "")})
+        keep_post_until_login(request, UNSENT_SUPPLEMENT_KEY, SupplementForm(request.POST))
         return redirect_to_login(reverse("incidents:detail", args=[pk]) + "?aterstall=1")
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:

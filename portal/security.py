@@ -5,6 +5,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
 from django.forms import FileField, MultipleChoiceField
 from django.utils.cache import patch_cache_control
 
@@ -27,8 +28,11 @@ TIMED_OUT_USER = "portal:timed_out_user"
 
 def keep_until_login(request, key, data):
     """Keep what an official typed when their login ran out, for them alone: it is given
-    back only to the same person logging in again, never to the next user of the browser."""
-    request.session[key] = {"owner": request.session.get(TIMED_OUT_USER), "data": data}
+    back only to the same person logging in again, never to the next user of the browser.
+    Nothing is kept for a visitor who was never logged in: it would be nobody's."""
+    owner = request.session.get(TIMED_OUT_USER)
+    if owner is not None:
+        request.session[key] = {"owner": owner, "data": data}
 
 
 def take_kept(request, key):
@@ -38,23 +42,57 @@ def take_kept(request, key):
     return None
 
 
-def keep_post_until_login(request, key):
-    """Keep a form as it was sent (its fields' lists of values) through the login."""
-    data = {k: v for k, v in request.POST.lists() if k != "csrfmiddlewaretoken"}
-    keep_until_login(request, key, data)
+def keep_post_until_login(request, key, form):
+    """Keep what was typed into a form (bound to the POST) through the login.
+
+    Only the form's own fields, and of each only a value the field takes: a text within
+    its length, a date, one of its choices. So what the session holds is bounded by the
+    form, never by what was sent, which may be megabytes. A value the field refuses is
+    left out, and the official is told when it is given back (kept_initial). Nothing is
+    kept for a visitor who was never logged in (keep_until_login)."""
+    if request.session.get(TIMED_OUT_USER) is None:
+        return
+    values, left_out = {}, []
+    for name, field in form.fields.items():
+        if isinstance(field, FileField):
+            continue  # a file can't be kept without a login
+        sent = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        if sent in field.empty_values:
+            continue
+        try:
+            cleaned = field.clean(sent)
+        except ValidationError:
+            left_out.append(name)
+            continue
+        if isinstance(field, MultipleChoiceField):
+            values[name] = list(dict.fromkeys(cleaned))
+        elif isinstance(cleaned, str):
+            values[name] = [cleaned]
+        else:  # a date, a time, a number: as it was written, which the field has read
+            values[name] = [str(sent).strip()]
+    keep_until_login(request, key, {"values": values, "left_out": left_out})
 
 
 def kept_initial(request, key, form):
     """What keep_post_until_login kept, as the form's initial values, or None: a list for a
-    field of several choices, one value for the others, nothing for files (a file can't be
-    kept without a login)."""
+    field of several choices, one value for the others. What could not be kept is named
+    in a message."""
     data = take_kept(request, key)
     if not data:
         return None
+    # .get: what a session kept in the older form, before a deploy, is not given back.
+    values, left_out = data.get("values", {}), data.get("left_out", [])
+    for name in left_out:
+        if name in form.fields:
+            messages.warning(
+                request,
+                f"Det du fyllde i vid ”{form.fields[name].label}” kunde inte sparas medan du "
+                "loggade in, eftersom det var för långt eller inte i rätt form. Fyll i det igen.",
+            )
     return {
-        name: data[name] if isinstance(field, MultipleChoiceField) else data[name][-1]
+        name: values[name] if isinstance(field, MultipleChoiceField) else values[name][-1]
         for name, field in form.fields.items()
-        if name in data and not isinstance(field, FileField)
+        if name in values
     }
 
 

@@ -3,14 +3,16 @@
 import hashlib
 import io
 import wave
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageFile
 from pypdf import PdfWriter
 
 from incidents import evidence
@@ -231,3 +233,141 @@ def test_a_webp_photo_is_stored_as_jpeg():
     prepared = evidence.prepare(SimpleUploadedFile("bild.webp", buffer.getvalue()))
     assert prepared.content_type == "image/jpeg"
     assert Image.open(io.BytesIO(prepared.data)).format == "JPEG"
+
+
+# Images that are made to take the portal down (decompression bombs)
+
+
+@pytest.fixture(scope="module")
+def bomb_png():
+    """79 megapixels of nothing: a few kilobytes as PNG, hundreds of megabytes decoded."""
+    buffer = io.BytesIO()
+    Image.new("1", (8900, 8900)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def flat_png():
+    """36 megapixels, under the cap, in a file far smaller than any photo of that size."""
+    buffer = io.BytesIO()
+    Image.new("L", (6000, 6000), 255).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_image_of_too_many_pixels_is_refused_without_being_decoded(send_files, bomb_png):
+    bomb = SimpleUploadedFile("skarmdump.png", bomb_png, "image/png")
+    with mock.patch.object(ImageFile.ImageFile, "load", side_effect=AssertionError("decoded")):
+        response = send_files(bomb)
+    assert_refused(
+        response, "Bilden ”skarmdump.png” har fler bildpunkter än vi kan ta emot", "50 miljoner"
+    )
+
+
+def test_a_large_image_in_a_tiny_file_is_refused_without_being_decoded(send_files, flat_png):
+    flat = SimpleUploadedFile("bild.png", flat_png, "image/png")
+    with mock.patch.object(ImageFile.ImageFile, "load", side_effect=AssertionError("decoded")):
+        response = send_files(flat)
+    assert_refused(
+        response,
+        "Bilden ”bild.png” är 6\xa0000 × 6\xa0000 bildpunkter i en fil på bara",
+        "Så ser inte ett foto eller en skärmdump ut",
+    )
+
+
+def test_small_plain_images_are_still_taken(send_files):
+    """A screenshot of an almost empty screen packs tightly too, but costs nothing."""
+    send_files(png_upload("tom.png", size=(1170, 2532)))
+    assert Evidence.objects.get().original_name == "tom.png"
+
+
+def test_a_sending_of_more_pixels_than_the_limit_is_refused_before_any_is_decoded(
+    send_files, monkeypatch
+):
+    monkeypatch.setattr(evidence, "MAX_TOTAL_PIXELS", 500)
+    files = [png_upload("a.png"), png_upload("b.png"), png_upload("c.png")]  # 200 pixels each
+    with mock.patch.object(ImageFile.ImageFile, "load", side_effect=AssertionError("decoded")):
+        response = send_files(*files)
+    assert_refused(
+        response,
+        "Bilderna är tillsammans för stora för att skickas på en gång",
+        "Välj färre filer, och skicka resten som en komplettering efteråt.",
+    )
+
+
+def test_the_default_image_limits_are_50_megapixels_a_file_and_150_a_sending():
+    assert (evidence.MAX_PIXELS, evidence.MAX_TOTAL_PIXELS) == (50_000_000, 150_000_000)
+
+
+# File names that are not UTF-8
+
+
+def multipart(fields, files, boundary="grans-7MA4YWxkTrZu0gW"):
+    """A form as a browser would send it, but with file names as raw bytes, which the
+    test client can't send: some apps and older systems write names in Latin-1."""
+    body = b""
+    for name, values in fields.items():
+        for value in values if isinstance(values, list) else [values]:
+            body += (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            ).encode()
+    for filename, content in files:
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="'.encode()
+            + filename
+            + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            + content
+            + b"\r\n"
+        )
+    body += f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize(
+    "filename, kept_as",
+    [
+        (b"\xff\xfe.png", "ÿþ.png"),
+        (b"hotbrev fr\xe5n grannen.png", "hotbrev från grannen.png"),  # Latin-1
+        ("hotbrev från grannen.png".encode(), "hotbrev från grannen.png"),  # UTF-8
+    ],
+)
+def test_a_file_whose_name_is_not_utf8_is_kept_with_the_report(client, official, filename, kept_as):
+    client.force_login(official)
+    picture = png_upload().read()
+    body, content_type = multipart(report_data(), [(filename, picture)])
+    response = client.generic("POST", "/rapportera/", body, content_type=content_type)
+    incident = Incident.objects.get()
+    assert response["Location"] == f"/mina-rapporter/{incident.pk}/kvitto/"
+    item = Evidence.objects.get(incident=incident)
+    assert item.original_name == kept_as
+    assert Image.open(item.file).size == (20, 10)
+
+
+def test_a_report_with_a_latin1_file_name_still_needs_the_csrf_token(official):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(official)
+    body, content_type = multipart(report_data(), [(b"\xff.png", png_upload().read())])
+    response = client.generic("POST", "/rapportera/", body, content_type=content_type)
+    assert response.status_code == 403
+    assert Incident.objects.count() == 0
+
+
+class Trickle(io.BytesIO):
+    """A request body that arrives a few bytes at a time, as over a slow network."""
+
+    def __init__(self, data, size):
+        super().__init__(data)
+        self.size = size
+
+    def read(self, size=-1):
+        return super().read(self.size)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(size=st.integers(min_value=1, max_value=200))
+def test_only_the_parts_headers_are_rewritten_however_the_body_arrives(size):
+    # Content that is not UTF-8 and looks like a delimiter and headers, but is neither.
+    content = b"\xff\xd8\r\n--grans-7MA\r\n\r\nfr\xe5n\r\n--grans\xe5\r\n\r\n" * 50
+    body, _ = multipart({"place": "Facebook"}, [(b"fr\xe5n.jpg", content)])
+    stream = evidence._HeadersInUtf8(Trickle(body, size), b"grans-7MA4YWxkTrZu0gW")
+    repaired = b"".join(iter(lambda: stream.read(65536), b""))
+    assert repaired == body.replace(b'filename="fr\xe5n.jpg"', 'filename="från.jpg"'.encode())

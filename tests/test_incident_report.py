@@ -1,6 +1,7 @@
 """An elected official reports an incident: the form, drafts, references and mail."""
 
 import io
+import os
 import re
 import threading
 import time
@@ -8,6 +9,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail.backends.base import BaseEmailBackend
@@ -16,7 +18,9 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from incidents.models import Evidence, Incident, ReferenceCounter
+from incidents.forms import ReportForm
+from incidents.models import MAX_TEXT, Evidence, Incident, ReferenceCounter
+from incidents.views import UNSENT_KEY, UNSENT_SUPPLEMENT_KEY
 
 from .conftest import PASSWORD, login_verified, post_after_idle_timeout
 
@@ -364,6 +368,65 @@ def test_the_restored_report_can_then_be_sent_once(client, official):
     client.post("/rapportera/", data)
     client.post("/rapportera/", data)
     assert Incident.objects.submitted().count() == 1
+
+
+def session_bytes():
+    return sum(len(session.session_data) for session in Session.objects.all())
+
+
+def test_a_visitor_who_was_never_logged_in_gets_nothing_kept_in_the_session(client, official):
+    """A report can't be started without a login, so a POST from someone who was never
+    logged in is nobody's text: keeping it would only fill the session table."""
+    client.force_login(official)
+    incident = Incident.objects.create(reporter=official, kinds=["hot"], channel="telefon")
+    with transaction.atomic():
+        incident.submit()
+    visitor = Client()
+    big = os.urandom(850_000).hex()  # 1.7 MB that the session's compression can't shrink
+    for _ in range(5):
+        response = visitor.post("/rapportera/", report_data(during=big))
+        assert response["Location"] == "/logga-in/?next=/rapportera/%3Faterstall%3D1"
+        response = visitor.post(f"/mina-rapporter/{incident.pk}/komplettera/", {"text": big})
+        assert response["Location"].startswith("/logga-in/")
+    assert session_bytes() < 5_000
+    assert Incident.objects.count() == 1
+
+
+def test_a_timed_out_officials_kept_report_holds_only_the_forms_fields_within_their_limits(
+    client, official
+):
+    data = report_data(
+        during=os.urandom(MAX_TEXT).hex()[: MAX_TEXT + 1],
+        place="  Facebook, min offentliga sida  ",
+        kinds=["hot", "hot", "inte-en-typ"],
+        occurred_on="2026-03-14" + " " * 100_000,
+        extra=os.urandom(50_000).hex(),
+        action=os.urandom(50_000).hex(),
+    )
+    post_after_idle_timeout(client, official, "/rapportera/", data)
+    kept = client.session[UNSENT_KEY]["data"]["values"]
+    assert set(kept) <= set(ReportForm.base_fields) - {"files"}
+    assert "during" not in kept and "kinds" not in kept
+    assert kept["place"] == ["Facebook, min offentliga sida"]
+    assert kept["occurred_on"] == ["2026-03-14"]
+    assert kept["before"] == ["Jag hade skrivit om budgeten för vården."]
+    assert session_bytes() < 5_000
+
+    client.force_login(official)
+    html = client.get("/rapportera/?aterstall=1").text
+    assert "Det du fyllde i vid ”Vad hände under?” kunde inte sparas medan du loggade in" in html
+    assert "Facebook, min offentliga sida" in html and data["during"][:100] not in html
+
+
+def test_a_timed_out_officials_kept_supplement_is_within_the_forms_limit(client, official):
+    client.force_login(official)
+    client.post("/rapportera/", report_data())
+    incident = Incident.objects.get()
+    url = f"/mina-rapporter/{incident.pk}/komplettera/"
+    big = os.urandom(850_000).hex()
+    post_after_idle_timeout(client, official, url, {"text": big, "extra": "y"})
+    assert client.session[UNSENT_SUPPLEMENT_KEY]["data"]["values"] == {}
+    assert session_bytes() < 5_000
 
 
 # Drafts

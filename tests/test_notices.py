@@ -216,6 +216,16 @@ def test_the_officer_sees_the_mail_and_the_number_of_recipients_before_sending(
     assert mail.outbox == []
 
 
+def test_the_mail_shown_before_sending_prints_a_title_with_markup_as_text(officer, official):
+    """The mail is plain text, rendered without escaping; on the admin page it is HTML."""
+    scripted = notice(title="<script>alert(1)</script>", importance=Notice.Importance.IMPORTANT)
+    admin = login_verified(Client(), officer)
+    html = admin.get(mail_url(scripted)).text
+    assert "<script>alert(1)</script>" not in html
+    assert "<pre>Hej!" in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&amp;lt;" not in html  # escaped once, so the officer reads the title as typed
+
+
 def test_a_notice_is_mailed_only_once(officer, official, important):
     admin = login_verified(Client(), officer)
     admin.post(mail_url(important))

@@ -2,17 +2,16 @@
 officials have had the introduction and training the plan promises. Served by the admin,
 to the security officers only, as a page, a CSV file and an Excel file."""
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models.functions import TruncDate
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from portal.exports import csv_response, xlsx_response
 from portal.models import User
 
 from .models import Completion, TrainingModule
@@ -112,27 +111,9 @@ def _filename(extension):
 
 
 def _csv_response(overview):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
-    # A byte-order mark and semicolons: what Excel with Swedish settings expects.
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    for row in export_rows(overview):
-        writer.writerow(value.isoformat() if isinstance(value, date) else value for value in row)
-    return response
+    return csv_response(_filename("csv"), export_rows(overview))
 
 
 def _xlsx_response(overview):
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Utbildning"
-    for row in export_rows(overview):
-        sheet.append(row)  # dates as dates, so that the spreadsheet can sort and count them
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
-    workbook.save(response)
-    return response
+    # Dates as dates, so that the spreadsheet can sort and count them.
+    return xlsx_response(_filename("xlsx"), "Utbildning", export_rows(overview))

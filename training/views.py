@@ -30,7 +30,9 @@ def module_detail(request, slug):
     answers are kept through the login and ticked again, as in the report form."""
     if not request.user.is_authenticated:
         if request.method == "POST":
-            keep_post_until_login(request, UNSENT_ANSWERS_KEY)
+            if module := TrainingModule.objects.filter(slug=slug).first():
+                form = AnswersForm(module.quiz(), request.POST)
+                keep_post_until_login(request, UNSENT_ANSWERS_KEY, form)
             return redirect_to_login(request.path + "?aterstall=1")
         return redirect_to_login(request.get_full_path())
     module = _get_module_for_user(request, slug)
