@@ -14,11 +14,6 @@ class Phase(models.TextChoices):
 
 
 class SectionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if user.is_authenticated and user.is_staff:
-            return self
-        return self.filter(status=Section.Status.PUBLISHED)
-
     def published(self):
         return self.filter(status=Section.Status.PUBLISHED)
 

@@ -3,7 +3,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 
+from . import twofactor
 from .models import SECURITY_OFFICERS, User
 
 
@@ -43,7 +46,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "full_name", "party"]
     ordering = ["full_name"]
     readonly_fields = ["last_login", "date_joined", "invited_at"]
-    actions = ["send_invitation"]
+    actions = ["send_invitation", "reset_two_factor"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "phone", "party", "role"]}),
@@ -65,6 +68,53 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
+    # The security officers manage the officials' accounts: the person's details, the
+    # invitation, whether the account is active. Rights (superuser, staff, groups,
+    # permissions, the role that gives the group), the password and every staff account,
+    # their own included, are for superusers only: otherwise one taken-over officer's
+    # account could give itself, or anyone, everything.
+    officer_fieldsets = [
+        (None, {"fields": ["email"]}),
+        ("Person", {"fields": ["full_name", "phone", "party", "role"]}),
+        ("Konto", {"fields": ["is_active"]}),
+        ("Datum", {"fields": ["last_login", "date_joined", "invited_at"]}),
+    ]
+    officer_add_fieldsets = [
+        (
+            None,
+            {
+                "fields": ["email", "full_name", "phone", "party"],
+                "description": add_fieldsets[0][1]["description"],
+            },
+        )
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.officer_add_fieldsets if obj is None else self.officer_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser or obj is None:
+            return readonly
+        # The role gives the group; a new address would send the reset link to the officer.
+        return [*readonly, "email", "role"]
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        return users if request.user.is_superuser else users.filter(is_superuser=False)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Officers never set or see a password: they send an invitation or a reset link.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def save_related(self, request, form, formsets, change):
         # The role decides the group: a säkerhetshandläggare gets the admin and the
@@ -82,9 +132,64 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Skicka inbjudan med länk för att välja lösenord")
     def send_invitation(self, request, queryset):
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_staff=False)
         users = list(queryset.filter(is_active=True))
         for user in users:
             user.invite()
         self.message_user(
             request, f"Inbjudan skickad till {len(users)} användare.", messages.SUCCESS
         )
+
+    def has_reset_two_factor_permission(self, request):
+        return request.user.is_superuser or request.user.is_security_officer
+
+    @admin.action(description="Återställ tvåstegsverifiering", permissions=["reset_two_factor"])
+    def reset_two_factor(self, request, queryset):
+        """For an officer who has lost the phone: the app and the recovery codes are removed
+        and every login of theirs ends, so that the next login sets up a new app. Your own
+        you don't reset here: a recovery code lets you in, and a stolen session must not be
+        able to swap the second factor for its own."""
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(
+                request,
+                "Din egen tvåstegsverifiering återställer du inte här. Logga in med en av dina "
+                "reservkoder, eller be en annan säkerhetshandläggare om hjälp.",
+                messages.WARNING,
+            )
+        others = queryset.exclude(pk=request.user.pk)
+        users = list(others.filter(is_staff=True))  # only staff have a second factor
+        if not users:
+            if others.exists():
+                self.message_user(
+                    request,
+                    "Förtroendevalda loggar in utan tvåstegsverifiering: det finns inget att "
+                    "återställa för dem.",
+                    messages.WARNING,
+                )
+            return None
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Återställ tvåstegsverifiering",
+                "opts": self.opts,
+                "users": users,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/portal/user/reset_two_factor.html", context)
+        for user in users:
+            ended = twofactor.reset(user)
+            self.log_change(
+                request,
+                user,
+                "Återställde tvåstegsverifieringen: tog bort appen och reservkoderna, "
+                f"avslutade {ended} inloggning(ar).",
+            )
+        names = ", ".join(str(user) for user in users)
+        self.message_user(
+            request,
+            f"Tvåstegsverifieringen är återställd för {names}. Vid nästa inloggning visas en "
+            "ny QR-kod att skanna med appen.",
+            messages.SUCCESS,
+        )
+        return None

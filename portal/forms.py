@@ -1,13 +1,24 @@
+from django import forms
 from django.contrib.auth import forms as auth_forms
 
 from .models import User
+from .tasks import send_password_reset
+
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
+
+def login_username(request, credentials):
+    """The address that django-axes counts failed logins against (AXES_USERNAME_CALLABLE):
+    in lower case, as the accounts are stored, so that ANNA@… and anna@… share one lock."""
+    source = credentials or getattr(request, "POST", {})
+    return (source.get("username") or "").strip().lower() or None
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    def get_users(self, email):
-        # Unlike Django's default, an invited user who never chose a password
-        # (and so has an unusable one) can ask for a new link here too.
-        return User.objects.filter(email__iexact=email, is_active=True)
+    def save(self, **kwargs):
+        # Every address asked for takes the same path, known or not: the task looks it up
+        # and mails the link. The time of the answer must not tell who has an account.
+        send_password_reset.enqueue(self.cleaned_data["email"])
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -16,3 +27,12 @@ class LoginForm(auth_forms.AuthenticationForm):
         "invalid_login": "Fel e-postadress eller lösenord. Kontrollera och försök igen.",
         "inactive": "Kontot är inte aktivt. Kontakta säkerhetshandläggaren.",
     }
+
+    def clean_username(self):
+        # Refused before any login is tried, so that it is neither looked up nor counted.
+        username = self.cleaned_data["username"]
+        if len(username) > EMAIL_MAX_LENGTH:
+            raise forms.ValidationError(
+                "E-postadressen är för lång. Kontrollera den och försök igen."
+            )
+        return username

@@ -2,13 +2,18 @@
 
 import io
 from base64 import b32encode
+from importlib import import_module
 
 import segno
 from django import forms
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
@@ -60,7 +65,7 @@ def verify(request):
         if device is None:
             device = StaticDevice.objects.filter(user=request.user, confirmed=True).first()
         if device is not None and device.verify_token(code):
-            otp_login(request, device)
+            _login(request, device)
             return redirect(_next(request))
         form.add_error("code", "Koden stämmer inte, eller har redan använts. Försök igen.")
     return render(request, "registration/otp_verify.html", {"form": form, "next": _next(request)})
@@ -79,7 +84,7 @@ def enrol(request):
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             codes = _confirm(device)
-            otp_login(request, device)
+            _login(request, device)
             return render(
                 request,
                 "registration/otp_recovery_codes.html",
@@ -99,6 +104,14 @@ def enrol(request):
     return render(request, "registration/otp_enrol.html", context)
 
 
+def _login(request, device):
+    # A new session key and CSRF token, as at the password login: what someone learnt before
+    # the second factor is worth nothing after it.
+    otp_login(request, device)
+    request.session.cycle_key()
+    rotate_token(request)
+
+
 @transaction.atomic
 def _confirm(device):
     device.confirmed = True
@@ -115,3 +128,25 @@ def _confirm(device):
 def _spaced(device):
     secret = b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@transaction.atomic
+def reset(user):
+    """For a lost phone: removes the person's app and recovery codes and ends every login of
+    theirs, so that the next login, with the password, sets up a new app. Returns how many
+    logins were ended."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    return _end_sessions(user)
+
+
+def _end_sessions(user):
+    # The sessions live in the database (the default engine); each is read to find whose it
+    # is. There are a few hundred at most, and this is done when someone has lost a phone.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in store.get_model_class().objects.filter(expire_date__gt=timezone.now()):
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            store(session.session_key).delete()
+            ended += 1
+    return ended

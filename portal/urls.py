@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,9 +19,7 @@ urlpatterns = [
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "glomt-losenord/",
-        auth_views.PasswordResetView.as_view(
-            form_class=PasswordResetForm, extra_email_context={"base_url": settings.PORTAL_BASE_URL}
-        ),
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
         name="password_reset",
     ),
     path(

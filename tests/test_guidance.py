@@ -174,6 +174,14 @@ def test_staff_see_a_draft_marked_as_such(client, officer):
     assert "Utkast – syns inte för allmänheten" in html
 
 
+def test_staff_without_a_verified_second_factor_see_no_drafts(client, officer):
+    Section.objects.create(
+        phase="under", slug="nytt-rad", title="Nytt råd under arbete", body="Hemligt utkast."
+    )
+    client.force_login(officer)
+    assert "Nytt råd under arbete" not in page_text(client, "/under/")
+
+
 def test_an_official_does_not_see_drafts(client, official):
     Section.objects.create(phase="fore", slug="utkast", title="Ett utkast", body="Text.")
     client.force_login(official)

@@ -30,6 +30,15 @@ def assert_security_headers(response):
     assert int(response["Strict-Transport-Security"].split("max-age=")[1].split(";")[0]) >= (
         HSTS_YEAR
     )
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+    denied = {
+        feature
+        for feature, allowed in (
+            part.strip().split("=") for part in response["Permissions-Policy"].split(",")
+        )
+        if allowed == "()"
+    }
+    assert {"camera", "microphone", "geolocation", "payment", "usb"} <= denied
 
 
 def test_a_public_page_has_the_headers_and_may_be_cached(client, production_headers):
@@ -108,3 +117,14 @@ def test_cookies_are_secure_httponly_and_samesite(client, official, production_h
     )
     session = response.cookies["sessionid"]
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+
+
+def test_files_redirects_and_the_admin_have_the_headers_too(client, officer, production_headers):
+    anonymous = [
+        client.get("/favicon.ico", secure=True),
+        client.get("/mina-sidor/", secure=True),  # a redirect to the login
+    ]
+    login_verified(client, officer)
+    for response in [*anonymous, client.get("/admin/", secure=True)]:
+        assert response.status_code in (200, 302), response
+        assert_security_headers(response)

@@ -12,6 +12,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.models import User
+
 from .conftest import PASSWORD, login_verified
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +301,290 @@ def test_report_text_stays_out_of_error_reports_and_logs(client, official, setti
     assert "krasch" in bodies
     assert secret not in bodies
     assert secret not in caplog.text
+
+
+# Who may give rights: the officers manage the officials' accounts and nothing more
+
+
+def officers_group():
+    from django.contrib.auth.models import Group
+
+    from portal.models import SECURITY_OFFICERS
+
+    return Group.objects.get(name=SECURITY_OFFICERS)
+
+
+def rights_of(user):
+    user.refresh_from_db()
+    return (
+        user.is_superuser,
+        user.is_staff,
+        user.role,
+        list(user.groups.all()),
+        list(user.user_permissions.all()),
+    )
+
+
+def change_form(user, **extra):
+    """Everything the user admin's change form could carry, rights included."""
+    from django.contrib.auth.models import Permission
+
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "party": user.party,
+        "role": User.Role.SECURITY_OFFICER,
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "groups": [officers_group().pk],
+        "user_permissions": list(Permission.objects.values_list("pk", flat=True)[:20]),
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "12:00:00",
+        **extra,
+    }
+
+
+def test_an_officer_edits_an_officials_details_but_gives_no_rights(client, officer, official):
+    login_verified(client, officer)
+    page = client.get(f"/admin/portal/user/{official.pk}/change/")
+    for field in ["is_superuser", "is_staff", "groups", "user_permissions", "role"]:
+        assert f'name="{field}"' not in page.text
+    response = client.post(
+        f"/admin/portal/user/{official.pk}/change/",
+        change_form(official, full_name="Anna Ändrad", party="Nya partiet"),
+    )
+    assert response.status_code == 302
+    assert rights_of(official) == (False, False, User.Role.OFFICIAL, [], [])
+    assert (official.full_name, official.party) == ("Anna Ändrad", "Nya partiet")
+
+
+def test_an_officer_cannot_change_their_own_or_another_staff_account(client, officer, it_staff):
+    colleague = User.objects.create_user(
+        "olle@example.se", PASSWORD, full_name="Olle Officer", is_staff=True
+    )
+    colleague.groups.add(officers_group())
+    login_verified(client, officer)
+    for user in [officer, colleague, it_staff]:
+        before = rights_of(user)
+        response = client.post(f"/admin/portal/user/{user.pk}/change/", change_form(user))
+        assert response.status_code in (302, 403)
+        assert rights_of(user) == before
+    assert 'name="is_superuser"' not in client.get(f"/admin/portal/user/{officer.pk}/change/").text
+
+
+def test_an_officer_creates_only_officials(client, officer):
+    login_verified(client, officer)
+    response = client.post(
+        "/admin/portal/user/add/",
+        {
+            "email": "mallory@example.se",
+            "full_name": "Mallory",
+            "role": User.Role.SECURITY_OFFICER,
+            "is_staff": "on",
+            "is_superuser": "on",
+        },
+    )
+    assert response.status_code == 302
+    created = User.objects.get(email="mallory@example.se")
+    assert rights_of(created) == (False, False, User.Role.OFFICIAL, [], [])
+
+
+def test_an_officer_invites_officials_but_not_staff(client, officer, official):
+    colleague = User.objects.create_user("olle@example.se", full_name="Olle", is_staff=True)
+    login_verified(client, officer)
+    client.post(
+        "/admin/portal/user/",
+        {"action": "send_invitation", "_selected_action": [official.pk, colleague.pk]},
+    )
+    assert [m.to for m in mail.outbox] == [[official.email]]
+
+
+def test_a_superuser_still_makes_an_official_a_security_officer(client, it_staff, official):
+    login_verified(client, it_staff)
+    form = change_form(official)
+    del form["is_superuser"], form["user_permissions"]
+    response = client.post(f"/admin/portal/user/{official.pk}/change/", form)
+    assert response.status_code == 302
+    assert rights_of(official)[:4] == (False, True, User.Role.SECURITY_OFFICER, [officers_group()])
+
+
+def test_the_officers_group_has_no_rights_over_second_factor_devices(client, officer):
+    assert (
+        not officers_group()
+        .permissions.filter(content_type__app_label__in=["otp_totp", "otp_static"])
+        .exists()
+    )
+    login_verified(client, officer)
+    for url in ["/admin/otp_totp/totpdevice/", "/admin/otp_static/staticdevice/"]:
+        assert client.get(url).status_code == 403
+
+
+def test_an_officer_can_neither_set_nor_see_an_officials_password(client, officer, official):
+    login_verified(client, officer)
+    assert "password/" not in client.get(f"/admin/portal/user/{official.pk}/change/").text
+    url = f"/admin/portal/user/{official.pk}/password/"
+    assert client.get(url).status_code == 403
+    new = "handlaggarens-eget-lösenord"
+    response = client.post(url, {"password1": new, "password2": new, "usable_password": "true"})
+    assert response.status_code == 403
+    official.refresh_from_db()
+    assert official.check_password(PASSWORD)
+
+
+def test_a_superuser_may_still_set_a_password(client, it_staff, official):
+    login_verified(client, it_staff)
+    assert client.get(f"/admin/portal/user/{official.pk}/password/").status_code == 200
+
+
+# Lockout on the address however it is spelt
+
+
+@pytest.mark.parametrize(
+    ("failed_as", "then_as"),
+    [("anna@example.se", "ANNA@Example.se"), ("Anna@EXAMPLE.se", "anna@example.se")],
+)
+def test_the_lockout_holds_whatever_the_case_of_the_address(client, official, failed_as, then_as):
+    for _ in range(5):
+        fail_login(client, failed_as, "203.0.113.30")
+    for ip in ["198.51.100.31", "198.51.100.32"]:
+        response = client.post(
+            "/logga-in/", {"username": then_as, "password": PASSWORD}, REMOTE_ADDR=ip
+        )
+        assert response.status_code == 429
+        assert SESSION_KEY not in client.session
+
+
+# When an officer has lost the phone
+
+
+def with_second_factor(user):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    TOTPDevice.objects.create(user=user, name="Autentiseringsapp", confirmed=True)
+    static = StaticDevice.objects.create(user=user, name="Reservkoder", confirmed=True)
+    static.token_set.create(token="abcd1234")
+    return user
+
+
+def devices_of(user):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    return (
+        TOTPDevice.objects.filter(user=user).count()
+        + StaticDevice.objects.filter(user=user).count()
+    )
+
+
+@pytest.fixture
+def colleague(officer):
+    user = User.objects.create_user(
+        "olle@example.se",
+        PASSWORD,
+        full_name="Olle Officer",
+        role=User.Role.SECURITY_OFFICER,
+        is_staff=True,
+    )
+    user.groups.add(officers_group())
+    return with_second_factor(user)
+
+
+def reset_two_factor(client, *users, confirmed=True):
+    data = {"action": "reset_two_factor", "_selected_action": [u.pk for u in users]}
+    if confirmed:
+        data["post"] = "yes"
+    return client.post("/admin/portal/user/", data, follow=True)
+
+
+def test_an_officer_resets_a_colleagues_lost_second_factor(client, officer, colleague):
+    from django.contrib.admin.models import LogEntry
+    from django.test import Client
+
+    their_browser = login_verified(Client(), colleague)
+    assert their_browser.get("/admin/").status_code == 200
+    login_verified(client, officer)
+
+    asked = reset_two_factor(client, colleague, confirmed=False)
+    assert "Återställ tvåstegsverifiering" in asked.text
+    assert "Olle Officer" in asked.text
+    assert devices_of(colleague) == 3  # the app, the recovery codes, and the test's device
+
+    done = reset_two_factor(client, colleague)
+    assert "Tvåstegsverifieringen är återställd för Olle Officer" in done.text
+    assert devices_of(colleague) == 0
+    assert their_browser.get("/admin/").status_code == 302
+    assert SESSION_KEY not in their_browser.session
+    entry = LogEntry.objects.get(object_id=str(colleague.pk))
+    assert entry.user == officer
+    assert "tvåstegsverifiering" in entry.get_change_message()
+    assert client.get("/admin/").status_code == 200  # the officer's own login goes on
+
+
+def test_an_officer_cannot_reset_their_own_second_factor(client, officer):
+    with_second_factor(officer)
+    login_verified(client, officer)
+    response = reset_two_factor(client, officer)
+    assert "Din egen tvåstegsverifiering" in response.text
+    assert devices_of(officer) == 3  # the app, the recovery codes, and the test's device
+
+
+def test_an_officer_cannot_reset_a_superusers_second_factor(client, officer, it_staff):
+    with_second_factor(it_staff)
+    login_verified(client, officer)
+    reset_two_factor(client, it_staff)
+    assert devices_of(it_staff) == 2
+
+
+def test_only_security_officers_and_superusers_may_reset_a_second_factor(
+    client, officer, colleague
+):
+    other_staff = User.objects.create_user("stina@example.se", full_name="Stina", is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    other_staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    login_verified(client, other_staff)
+    reset_two_factor(client, colleague)
+    assert devices_of(colleague) == 2
+
+
+# A new session key with the second factor, as with the password
+
+
+def test_enrolling_the_second_factor_gives_a_new_session_key(client, officer):
+    client.force_login(officer)
+    client.get("/konto/tvastegs/aktivera/?next=/admin/")
+    before = client.session.session_key
+    device = TOTPDevice.objects.get(user=officer)
+    response = client.post("/konto/tvastegs/aktivera/", {"code": totp_now(device)})
+    assert "Tvåstegsverifiering är aktiverad" in response.text
+    assert client.session.session_key != before
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_second_factor_at_login_gives_a_new_session_key(client, officer):
+    device, _ = enrol(client, officer)
+    client.logout()
+    client.post("/logga-in/", {"username": officer.email, "password": PASSWORD})
+    before = client.session.session_key
+    with mock.patch("time.time", return_value=time.time() + 30):
+        response = client.post("/konto/tvastegs/", {"code": totp_now(device), "next": "/admin/"})
+    assert response["Location"] == "/admin/"
+    assert client.session.session_key != before
+    assert client.get("/admin/").status_code == 200
+
+
+# Drafts of the training are for verified officers
+
+
+def test_an_officer_without_a_verified_second_factor_sees_no_draft_module(client, officer):
+    from training.models import TrainingModule
+
+    TrainingModule.objects.create(title="Utkastet", slug="utkastet")
+    client.force_login(officer)
+    assert client.get("/utbildning/utkastet/").status_code == 404
+    assert "Utkastet" not in client.get("/utbildning/").text
+    login_verified(client, officer)
+    assert client.get("/utbildning/utkastet/").status_code == 200

@@ -261,8 +261,7 @@ def test_a_draft_module_is_hidden_from_officials_but_shown_to_the_security_offic
     module.save(update_fields=["status"])
     assert logged_in.get("/utbildning/resor/").status_code == 404
     assert ">Resor</a>" not in logged_in.get("/utbildning/").text
-    preview = Client()
-    preview.force_login(officer)
+    preview = login_verified(Client(), officer)
     assert "Utkast" in preview.get("/utbildning/resor/").text
 
 

@@ -178,6 +178,11 @@ class CompletionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
             return ["user", "module", "day", "note"]
         return self.readonly_fields
 
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm  # a record is shown, never edited
+        return super().get_form(request, obj, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
 

@@ -23,8 +23,10 @@ class TrainingModuleQuerySet(models.QuerySet):
         return self.filter(status=TrainingModule.Status.PUBLISHED)
 
     def visible_to(self, user):
-        """Officials see the published modules; the security officers also their drafts."""
-        if user.is_authenticated and user.is_security_officer:
+        """Officials see the published modules; the security officers, once they have given
+        their second factor, also the drafts (as in the admin, where the drafts are made)."""
+        verified = getattr(user, "is_verified", None)  # set on request.user by django-otp
+        if user.is_authenticated and user.is_security_officer and verified and verified():
             return self
         return self.published()
 
