@@ -128,14 +128,7 @@ def prepare_all(uploads):
     size, its type, and an image's pixels in its header) before any image is decoded, so
     that a file which would cost too much is refused before it costs anything."""
     check_together(uploads)
-    checked, errors = [], []
-    for upload in uploads:
-        try:
-            checked.append(_check(upload))
-        except ValidationError as error:
-            errors.extend(error.messages)
-    if errors:
-        raise ValidationError(errors)
+    checked = _each(_check, uploads)
     pixels = sum(file.pixels for file in checked)
     if pixels > MAX_TOTAL_PIXELS:
         raise ValidationError(
@@ -144,15 +137,20 @@ def prepare_all(uploads):
             f"{_megapixels(MAX_TOTAL_PIXELS)} miljoner åt gången. Välj färre filer, och "
             "skicka resten som en komplettering efteråt."
         )
-    prepared = []
-    for file in checked:
+    return _each(_prepare, checked)
+
+
+def _each(step, files):
+    """The step's result for every file, or one ValidationError naming every file refused."""
+    results, errors = [], []
+    for file in files:
         try:
-            prepared.append(_prepare(file))
+            results.append(step(file))
         except ValidationError as error:
             errors.extend(error.messages)
     if errors:
         raise ValidationError(errors)
-    return prepared
+    return results
 
 
 def prepare(upload):

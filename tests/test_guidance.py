@@ -2,8 +2,6 @@
 
 import io
 import re
-import shutil
-import subprocess
 from unittest import mock
 
 import pytest
@@ -299,27 +297,6 @@ def test_pdfs_are_rendered_once_per_version_of_the_content(client):
         section.save()
         client.get("/handlingsplan.pdf")
         assert render.call_count == 2
-
-
-@pytest.mark.skipif(
-    not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
-    reason="needs poppler-utils and zbar-tools (installed by .ci/run)",
-)
-def test_the_back_page_qr_code_points_to_the_portal(client, settings, tmp_path):
-    settings.PORTAL_BASE_URL = "https://personsakerhet.example.se"
-    content = client.get("/handlingsplan.pdf").content
-    last = len(PdfReader(io.BytesIO(content)).pages)
-    (tmp_path / "plan.pdf").write_bytes(content)
-    subprocess.run(
-        ["pdftoppm", "-f", str(last), "-l", str(last), "-r", "150", "-png",
-         str(tmp_path / "plan.pdf"), str(tmp_path / "page")],
-        check=True,
-    )  # fmt: skip
-    image = next(tmp_path.glob("page*.png"))
-    decoded = subprocess.run(
-        ["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True
-    )
-    assert decoded.stdout.strip() == "https://personsakerhet.example.se/"
 
 
 def test_a_visitor_sees_an_edit_at_once_although_pages_are_cached(client):
