@@ -39,7 +39,8 @@ class PublicPageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.kept_digests = {}  # what this process last wrote, so unchanged copies aren't
+        # What this process last wrote for each path: an unchanged copy is not written again.
+        self.kept_digests = {}
 
     def __call__(self, request):
         path = request.path
@@ -73,10 +74,9 @@ class PublicPageCacheMiddleware:
         if response.streaming:
             return
         digest = hashlib.sha256(response.content).hexdigest()
-        key = f"kept:{path}"
-        if self.kept_digests.get(path) != digest or not caches["kept"].has_key(key):
+        if self.kept_digests.get(path) != digest:
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            caches["kept"].set(key, (response.content, headers), timeout=None)
+            caches["kept"].set(f"kept:{path}", (response.content, headers), timeout=None)
             self.kept_digests[path] = digest
 
     def last_good(self, path):

@@ -100,11 +100,15 @@ class Contact(models.Model):
 
     @property
     def tel_href(self):
-        """In international form, so it dials from any phone: 010-470 55 64 -> +46104705564."""
-        digits = re.sub(r"\D", "", self.phone)
-        if digits.startswith("0") and len(digits) > 6:
-            digits = "+46" + digits[1:]
-        return f"tel:{digits}"
+        return tel_href(self.phone)
+
+
+def tel_href(phone):
+    """In international form, so it dials from any phone: 010-470 55 64 -> +46104705564."""
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("0") and len(digits) > 6:
+        digits = "+46" + digits[1:]
+    return f"tel:{digits}"
 
 
 def content_version():

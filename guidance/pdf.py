@@ -11,7 +11,7 @@ import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-from .models import PHASE_PAGES, Contact, Phase
+from .models import PHASE_PAGES, Phase, tel_href
 
 # Section HTML has been through nh3, which writes every link in this one form.
 LINK = re.compile(r'<a href="(?P<href>[^"]*)">(?P<text>.*?)</a>', re.S)
@@ -59,7 +59,7 @@ def print_links(section_html, base_url):
         text = html.unescape(re.sub(r"<[^>]+>", "", match["text"]))
         if href.startswith("tel:"):
             # Written as a contact's number is: 010-470 55 64 dials tel:+46104705564.
-            address = "" if Contact(phone=text).tel_href == href else href.removeprefix("tel:")
+            address = "" if tel_href(text) == href else href.removeprefix("tel:")
         elif href.startswith("mailto:"):
             address = "" if text == href.removeprefix("mailto:") else href.removeprefix("mailto:")
         else:

@@ -9,6 +9,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.text import slugify
 
+from portal.security import has_second_factor
+
 from . import rendering
 from .models import Phase, content_version, last_changed
 from .pdf import files_fingerprint, for_print, layout_version, qr_svg, render_pdf
@@ -24,8 +26,7 @@ PHASE_TITLES = {
 def _staff(request):
     """Staff who have given their second factor see the drafts, as in the admin."""
     user = request.user
-    verified = getattr(user, "is_verified", None)  # set on request.user by django-otp
-    return user.is_authenticated and user.is_staff and verified is not None and verified()
+    return user.is_authenticated and user.is_staff and has_second_factor(user)
 
 
 def home(request):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from portal.security import has_second_factor
 from riskassessment.scoring import Level as Severity
 
 from .evidence import private_storage, remember_written
@@ -437,12 +438,10 @@ class Supplement(models.Model):
 
 def reads_all_reports(user):
     """Security officers read every sent report, but
-    only with the second factor the admin asks for: a password alone must not open them all.
-    (is_verified is set on request.user by django-otp's middleware.)"""
-    verified = getattr(user, "is_verified", None)
+    only with the second factor the admin asks for: a password alone must not open them all."""
     # Group membership only: a superuser or staff with a stray permission is not a
     # security officer, as in the admin.
-    return user.is_security_officer and verified is not None and verified()
+    return user.is_security_officer and has_second_factor(user)
 
 
 class EvidenceQuerySet(models.QuerySet):

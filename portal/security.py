@@ -23,21 +23,38 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR")
 
 
+def has_second_factor(user):
+    """Whether this login has given the second factor. django-otp's middleware puts
+    is_verified on request.user; a user from anywhere else has not given one."""
+    verified = getattr(user, "is_verified", None)
+    return verified is not None and verified()
+
+
 TIMED_OUT_USER = "portal:timed_out_user"
+# How long a visitor's answers wait for the login that saves them: long enough to log in,
+# short enough that the next person to log in on a shared computer does not get them.
+VISITOR_KEEP_SECONDS = 30 * 60
 
 
-def keep_until_login(request, key, data):
+def keep_until_login(request, key, data, *, visitor_too=False):
     """Keep what an official typed when their login ran out, for them alone: it is given
     back only to the same person logging in again, never to the next user of the browser.
-    Nothing is kept for a visitor who was never logged in: it would be nobody's."""
+
+    Nothing is kept for a visitor who was never logged in, unless the page offers to log
+    in to save what was answered (visitor_too): then it goes to the first login within
+    VISITOR_KEEP_SECONDS, once."""
     owner = request.session.get(TIMED_OUT_USER)
-    if owner is not None:
-        request.session[key] = {"owner": owner, "data": data}
+    if owner is not None or visitor_too:
+        request.session[key] = {"owner": owner, "data": data, "kept_at": time.time()}
 
 
 def take_kept(request, key):
     kept = request.session.pop(key, None)
-    if kept and request.user.is_authenticated and kept["owner"] == request.user.pk:
+    if not kept or not request.user.is_authenticated:
+        return None
+    if kept["owner"] == request.user.pk:
+        return kept["data"]
+    if kept["owner"] is None and time.time() - kept.get("kept_at", 0) < VISITOR_KEEP_SECONDS:
         return kept["data"]
     return None
 

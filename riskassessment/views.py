@@ -1,5 +1,3 @@
-import time
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -10,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from guidance.pdf import render_pdf
-from portal.security import TIMED_OUT_USER, keep_until_login, take_kept
+from portal.security import keep_until_login, take_kept
 
 from .forms import ActivityForm, AnswersForm
 from .models import Assessment, Question
@@ -19,9 +17,6 @@ from .scoring import assess
 # guidance.pdf.render_pdf applies css/print.css; this app's print rules come after it.
 PDF_STYLESHEET = "css/riskassessment-print.css"
 UNSAVED_KEY = "riskassessment:unsaved"
-# How long a visitor's answers wait for the login that saves them: long enough to log in,
-# short enough that the next person to log in on a shared computer does not get them.
-VISITOR_KEEP_SECONDS = 30 * 60
 TIMED_OUT_MESSAGE = (
     "Du hade blivit utloggad. Svaren finns kvar här – tryck på Spara igen för att spara."
 )
@@ -68,29 +63,13 @@ def _render_result(request, form, activity_form=None):
 def _keep_until_login(request, form):
     """Keeps the answers through the login that saving needs: only what the questions
     hold, as the form checked them (never the raw POST), and the activity's fields that
-    were valid, which an official whose login ran out had typed."""
+    were valid, which an official whose login ran out had typed. A visitor on the way to
+    log in and save gets them back too: answers typed in this browser a moment ago."""
     data = dict(form.cleaned_data)
     activity_form = ActivityForm(request.POST)
     activity_form.is_valid()
     data |= {name: str(value) for name, value in activity_form.cleaned_data.items() if value}
-    if request.session.get(TIMED_OUT_USER) is None:
-        # A visitor who has not been logged in, on their way to log in and save: answers
-        # typed in this browser a moment ago are theirs, and go with the login that
-        # follows. portal.security's keep_until_login would keep them for nobody.
-        request.session[UNSAVED_KEY] = {"owner": None, "data": data, "kept_at": time.time()}
-    else:
-        keep_until_login(request, UNSAVED_KEY, data)
-
-
-def _take_kept(request):
-    """The answers kept through the login and a word on why they are here, or None."""
-    kept = request.session.get(UNSAVED_KEY)
-    if kept and kept["owner"] is None:
-        del request.session[UNSAVED_KEY]
-        fresh = time.time() - kept.get("kept_at", 0) < VISITOR_KEEP_SECONDS
-        return (kept["data"], VISITOR_MESSAGE) if request.user.is_authenticated and fresh else None
-    data = take_kept(request, UNSAVED_KEY)
-    return None if data is None else (data, TIMED_OUT_MESSAGE)
+    keep_until_login(request, UNSAVED_KEY, data, visitor_too=True)
 
 
 def start(request):
@@ -114,14 +93,14 @@ def result(request):
         form = AnswersForm(_questions(), request.POST)
         activity_form = None
     else:
-        kept = _take_kept(request)
-        if kept is None:
+        unsaved = take_kept(request, UNSAVED_KEY)
+        if unsaved is None:
             return redirect("riskassessment:start")
-        unsaved, message = kept
-        messages.info(request, message)
         form = AnswersForm(_questions(), unsaved)
-        # A visitor has not seen the activity's fields yet: no errors on them.
+        # Only an official whose login ran out has typed the activity's fields; a visitor
+        # has not seen them yet, and gets no errors on them.
         typed = any(name in unsaved for name in ActivityForm.base_fields)
+        messages.info(request, TIMED_OUT_MESSAGE if typed else VISITOR_MESSAGE)
         activity_form = ActivityForm(unsaved) if typed else None
     if not form.is_valid():
         return _render_form(request, form)

@@ -55,13 +55,13 @@ def other_official(db):
 
 @pytest.fixture
 def officer(db):
+    return make_officer("sara@example.se", "Sara Säkerhet")
+
+
+def make_officer(email, full_name):
     """A security officer: staff, in the group the migration made, not a superuser."""
     user = User.objects.create_user(
-        "sara@example.se",
-        PASSWORD,
-        full_name="Sara Säkerhet",
-        role=User.Role.SECURITY_OFFICER,
-        is_staff=True,
+        email, PASSWORD, full_name=full_name, role=User.Role.SECURITY_OFFICER, is_staff=True
     )
     user.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
     return user

@@ -474,7 +474,7 @@ def test_a_visitors_answers_go_only_to_a_login_soon_after(client, official):
 
     client.post(SAVE, answers(Level.HOG, notes={0: "Lämnad i webbläsaren"}))
     later = time.time() + 60 * 60
-    with mock.patch("riskassessment.views.time.time", return_value=later):
+    with mock.patch("portal.security.time.time", return_value=later):
         client.force_login(official)
         response = client.get(RESULT)
     assert response.status_code == 302

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.models import User
 
-from .conftest import PASSWORD, login_verified
+from .conftest import PASSWORD, login_verified, make_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -479,15 +479,7 @@ def devices_of(user):
 
 @pytest.fixture
 def colleague(officer):
-    user = User.objects.create_user(
-        "olle@example.se",
-        PASSWORD,
-        full_name="Olle Officer",
-        role=User.Role.SECURITY_OFFICER,
-        is_staff=True,
-    )
-    user.groups.add(officers_group())
-    return with_second_factor(user)
+    return with_second_factor(make_officer("olle@example.se", "Olle Officer"))
 
 
 def reset_two_factor(client, *users, confirmed=True):

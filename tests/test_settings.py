@@ -31,30 +31,13 @@ def manage(*args, env):
     )
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+@pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "PORTAL_BASE_URL"])
+def test_production_refuses_to_start_without_a_required_setting(name):
     env = {**PRODUCTION}
-    del env["DJANGO_SECRET_KEY"]
+    del env[name]
     result = manage("check", env=env)
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY saknas" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_production_refuses_to_start_without_allowed_hosts():
-    env = {**PRODUCTION}
-    del env["DJANGO_ALLOWED_HOSTS"]
-    result = manage("check", env=env)
-    assert result.returncode != 0
-    assert "DJANGO_ALLOWED_HOSTS saknas" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_production_refuses_to_start_without_the_portals_address():
-    env = {**PRODUCTION}
-    del env["PORTAL_BASE_URL"]
-    result = manage("check", env=env)
-    assert result.returncode != 0
-    assert "PORTAL_BASE_URL saknas" in result.stderr
+    assert f"{name} saknas" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -53,30 +53,29 @@ REPLACEMENTS = {
 }
 
 
-def forward(apps, schema_editor):
+def rewrite(apps, *, undo):
+    """Each section's initial wording replaced (or, undoing, put back); saved, so that the
+    content's version changes and no cached page or PDF keeps the old text."""
     Section = apps.get_model("guidance", "Section")
     Contact = apps.get_model("guidance", "Contact")
     for section in Section.objects.filter(slug__in=REPLACEMENTS):
         body = section.body
         for old, new in REPLACEMENTS[section.slug]:
-            body = body.replace(old, new)
+            body = body.replace(new, old) if undo else body.replace(old, new)
         if body != section.body:
             section.body = body
             section.save()
-    for contact in Contact.objects.filter(key="polisen", urgent=True):
-        contact.urgent = False
+    for contact in Contact.objects.filter(key="polisen", urgent=not undo):
+        contact.urgent = undo
         contact.save()
 
 
+def forward(apps, schema_editor):
+    rewrite(apps, undo=False)
+
+
 def backward(apps, schema_editor):
-    Section = apps.get_model("guidance", "Section")
-    for section in Section.objects.filter(slug__in=REPLACEMENTS):
-        body = section.body
-        for old, new in REPLACEMENTS[section.slug]:
-            body = body.replace(new, old)
-        if body != section.body:
-            section.body = body
-            section.save()
+    rewrite(apps, undo=True)
 
 
 class Migration(migrations.Migration):

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from .support import (
     OFFICIALS,
+    PASSWORD,
     answer_risk_inventory,
     axe_violations,
     fill_report,
@@ -124,3 +125,19 @@ def test_after_passing_a_module_on_a_phone_the_success_message_is_in_view(new_pa
     box = message.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
     screenshot(page, "utbildning-klar-telefon")
+
+
+def test_a_visitor_answers_on_a_phone_then_logs_in_and_saves(new_page, portal):
+    """The risk inventory needs no account; saving it does, and the answers come along."""
+    page = new_page("telefon", viewport={"width": 320, "height": 640})
+    answer_risk_inventory(page, portal, "HÖG")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    contact = page.get_by_role("heading", name="Kontakta säkerhetshandläggaren före aktiviteten")
+    expect(contact).to_be_visible()
+    page.get_by_role("button", name="Logga in för att spara").click()
+    page.get_by_label("E-postadress").fill(OFFICIALS["granskning"][0])
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_text("Svaren finns kvar här")).to_be_visible()
+    save_risk_inventory(page, "Debatt på torget (besökare)")
+    expect(page.get_by_text("Samlad risknivå: HÖG")).to_be_visible()
