@@ -1,19 +1,26 @@
 """The security officers' daily workplace: triage, follow-up, history and the access log."""
 
+import uuid
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.admin_site import OfficersOnlyMixin, officers_only
 from portal.exports import csv_response, xlsx_response
 from portal.models import User
 
+from . import evidence
+from .forms import RegisterCallForm, not_in_the_future
 from .models import (
     AccessLogEntry,
     Evidence,
@@ -25,17 +32,19 @@ from .models import (
     Severity,
     Supplement,
     TriageChange,
+    reads_all_reports,
 )
 from .statistics import statistics_view
 
-# What the official wrote is their account and is never changed here.
+# What the official wrote is their account and is never changed here. (The police report,
+# which changes after sending, is with the triage.)
 REPORT_FIELDS = [
-    "reference", "reporter", "reporter_contact", "submitted_at", "kinds_display", "channel",
-    "timing", "occurred_on", "occurred_time", "place", "before", "during", "actions",
-    "perpetrator_known", "perpetrator_description", "witnesses", "police_report",
-    "police_report_number", "consequences_display", "may_contact", "contact_how",
-    "notification_failed_at",
+    "reference", "reporter", "reporter_contact", "registered_by", "submitted_at",
+    "kinds_display", "channel", "timing", "occurred_on", "occurred_time", "place", "before",
+    "during", "actions", "perpetrator_known", "perpetrator_description", "witnesses",
+    "consequences_display", "may_contact", "contact_how", "notification_failed_at",
 ]  # fmt: skip
+POLICE_FIELDS = ["police_report", "police_report_number", "police_reported_on"]
 
 
 class ReadOnlyInline(OfficersOnlyMixin, admin.TabularInline):
@@ -67,14 +76,21 @@ class EvidenceInline(ReadOnlyInline):
 
 class SupplementInline(ReadOnlyInline, admin.StackedInline):
     model = Supplement
-    fields = ["created_at", "author", "text"]
+    verbose_name_plural = "kompletteringar och svar från den som rapporterat"
+    fields = ["created_at", "author", "what", "text"]
     readonly_fields = fields
+
+    @admin.display(description="vad det är")
+    def what(self, obj):
+        if obj.in_reply_to is None:
+            return "Komplettering"
+        return f"Svar på {str(obj.in_reply_to).lower()}"
 
 
 class TriageChangeInline(ReadOnlyInline):
     model = TriageChange
     verbose_name_plural = "Historik: ändringar av handläggningen"
-    fields = ["changed_at", "changed_by", "field_label", "old_value", "new_value"]
+    fields = ["changed_at", "changed_by", "field_label", "old_value", "new_value", "note"]
     readonly_fields = fields
 
     @admin.display(description="fält")
@@ -109,6 +125,7 @@ class InternalNoteInline(WriteOnceInline):
 class ReporterMessageInline(WriteOnceInline):
     model = ReporterMessage
     verbose_name = "meddelande till den som rapporterat (syns under Mina rapporter)"
+    verbose_name_plural = "meddelanden till den som rapporterat (syns under Mina rapporter)"
 
 
 class TriageForm(forms.ModelForm):
@@ -117,7 +134,10 @@ class TriageForm(forms.ModelForm):
     class Meta:
         model = Incident
         fields = list(Incident.TRIAGE_FIELDS)
-        widgets = {"next_follow_up": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "next_follow_up": forms.DateInput(attrs={"type": "date"}),
+            "police_reported_on": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,6 +152,10 @@ class TriageForm(forms.ModelForm):
             self.fields["handler"].empty_label = "– Ingen handläggare –"
         if "severity" in self.fields:
             self.fields["severity"].choices = [("", "– Inte bedömd –"), *Severity.choices]
+        if "police_report" in self.fields:
+            self.fields["police_report"].choices = [("", "– Inte angivet –"), *PoliceReport.choices]
+        if "police_reported_on" in self.fields:
+            self.fields["police_reported_on"].validators.append(not_in_the_future)
 
     def clean(self):
         cleaned = super().clean()
@@ -254,7 +278,11 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     list_select_related = ["reporter", "handler"]
     readonly_fields = REPORT_FIELDS
     fieldsets = [
-        ("Handläggning", {"fields": [*Incident.TRIAGE_FIELDS, "version"]}),
+        (
+            "Handläggning",
+            {"fields": [f for f in Incident.TRIAGE_FIELDS if f not in POLICE_FIELDS] + ["version"]},
+        ),
+        ("Polisanmälan", {"fields": POLICE_FIELDS}),
         ("Det som rapporterades", {"fields": REPORT_FIELDS}),
     ]
     inlines = [
@@ -281,7 +309,41 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
             self.admin_site.admin_view(statistics_view),
             name="incidents_incident_statistics",
         )
-        return [statistics, *super().get_urls()]  # before <path:object_id>/
+        register = path(
+            "registrera-samtal/",
+            self.admin_site.admin_view(
+                evidence.takes_files(sensitive_post_parameters()(self.register_call_view))
+            ),
+            name="incidents_incident_register_call",
+        )
+        return [statistics, register, *super().get_urls()]  # before <path:object_id>/
+
+    def register_call_view(self, request):
+        """An official calls and tells what happened: the security officer writes the report
+        down for them, with the files they have (sent by mail, say). The official is the
+        reporter, as if they had sent it themselves."""
+        if not reads_all_reports(request.user):
+            raise PermissionDenied("Bara säkerhetshandläggare kan registrera rapporter.")
+        form = RegisterCallForm(request.POST or None, request.FILES or None)
+        if not form.is_bound:
+            form.initial["submission_token"] = uuid.uuid4()
+        if form.is_valid():
+            incident = _register_from_call(request.user, form)
+            self.message_user(
+                request,
+                f"Rapporten {incident.reference} är registrerad för {incident.reporter}. "
+                "Hen ser den under Mina rapporter och får ett kvitto med e-post.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:incidents_incident_change", incident.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Registrera rapport från samtal",
+            "opts": self.model._meta,
+            "form": form,
+            "files_lost": bool(request.FILES),
+        }
+        return TemplateResponse(request, "admin/incidents/incident/register_call.html", context)
 
     def get_queryset(self, request):
         # A draft is its author's alone until it is sent.
@@ -378,6 +440,26 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     @admin.action(description="Exportera valda till Excel (XLSX)")
     def export_xlsx(self, request, queryset):
         return xlsx_response("handelserapporter.xlsx", "Händelserapporter", _export_rows(queryset))
+
+
+def _register_from_call(officer, form):
+    token = form.cleaned_data["submission_token"]
+    if (done := Incident.objects.filter(submission_token=token).first()) is not None:
+        return done  # the same form sent twice
+    try:
+        with evidence.atomic():
+            incident = form.save(commit=False)
+            incident.reporter = form.cleaned_data["reporter"]
+            incident.submission_token = token
+            incident.save()
+            incident.attach(form.cleaned_data["files"])
+            incident.submit(registered_by=officer)
+    except IntegrityError:
+        # Sent twice at the same instant: the other request has made the report.
+        if (done := Incident.objects.filter(submission_token=token).first()) is None:
+            raise
+        return done
+    return incident
 
 
 def _export_rows(queryset):

@@ -1,5 +1,9 @@
+import uuid
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from . import evidence
 from .models import MAX_TEXT, Consequence, Incident, Kind
@@ -158,6 +162,67 @@ class ReportForm(forms.ModelForm):
         )
 
 
+class RegisterCallForm(ReportForm):
+    """A report the security officer writes down while the official tells it on the
+    phone: the report form's questions, and whose report it is."""
+
+    reporter = forms.ModelChoiceField(
+        label="Vem ringde?",
+        queryset=None,
+        empty_label="– Välj den som ringde –",
+        help_text="Rapporten blir hens: den syns under hens Mina rapporter, och hen får ett "
+        "kvitto med e-post utan innehåll.",
+    )
+
+    field_order = ["reporter"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reporter"].required = True  # the report form's loop made it optional
+        self.fields["reporter"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("full_name", "email")
+        )
+        self.fields["reporter"].error_messages.update(
+            required="Välj vem som ringde.",
+            invalid_choice="Välj någon i listan. Den du valde finns inte eller är inte aktiv.",
+        )
+        self.fields["reporter"].label_from_instance = lambda user: f"{user} ({user.email})"
+
+
+def not_in_the_future(day):
+    if day and day > timezone.localdate():
+        raise ValidationError("Datumet kan inte vara senare än i dag.")
+
+
+class PoliceReportForm(forms.Form):
+    """The reporter says later that they have reported it to the police."""
+
+    number = forms.CharField(
+        label="Polisens diarienummer",
+        help_text="Står på bekräftelsen från polisen. Har du det inte än kan du lägga till det "
+        "senare.",
+        max_length=50,
+        required=False,
+    )
+    reported_on = forms.DateField(
+        label="Datum då du polisanmälde",
+        help_text="Skrivs som 2026-03-14.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[not_in_the_future],
+        error_messages={
+            "required": "Skriv vilket datum du polisanmälde.",
+            "invalid": "Skriv datumet som år-månad-dag, till exempel 2026-03-14.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].widget.attrs.pop("maxlength", None)
+        self.fields["number"].error_messages["max_length"] = (
+            "Diarienumret är %(show_value)d tecken. Här ryms högst %(limit_value)d."
+        )
+
+
 class SupplementForm(forms.Form):
     text = forms.CharField(
         label="Vad vill du lägga till?",
@@ -169,6 +234,9 @@ class SupplementForm(forms.Form):
     )
     files = EvidenceField(label="Fler filer")
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    # Which of the security officers' messages this answers, if any. A number here, so that
+    # it is kept through a login; the view checks that the message is of this report.
+    in_reply_to = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,8 +244,30 @@ class SupplementForm(forms.Form):
         self.fields["text"].widget.attrs.pop("maxlength", None)
         self.fields["text"].error_messages["max_length"] = TOO_LONG
 
+    @property
+    def is_reply(self):
+        return bool(self["in_reply_to"].value())
+
     def clean(self):
         cleaned = super().clean()
         if not self.errors and not cleaned.get("text") and not cleaned.get("files"):
-            raise ValidationError("Skriv något eller välj en fil att lägga till.")
+            if cleaned.get("in_reply_to"):
+                self.add_error("text", "Skriv ditt svar.")
+            else:
+                raise ValidationError("Skriv något eller välj en fil att lägga till.")
         return cleaned
+
+
+def reply_form(message, data=None, files=None):
+    """The answer to one message, on the report's page: its own ids, so that several can
+    stand on one page."""
+    form = SupplementForm(
+        data,
+        files,
+        auto_id=f"svar-{message.pk}-%s",
+        initial={"submission_token": uuid.uuid4(), "in_reply_to": message.pk},
+    )
+    form.fields["text"].label = "Ditt svar"
+    form.fields["text"].help_text = ""
+    form.fields["text"].widget.attrs["rows"] = 3
+    return form

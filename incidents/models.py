@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,12 @@ class Kind(models.TextChoices):
     VALD = "vald", "Våld"
     SKADEGORELSE = "skadegorelse", "Skadegörelse"
     STOLD = "stold", "Stöld"
+    # Added later: the survey asks about harassment of a sexual nature, and the plan's advice
+    # on social media names accounts taken over or opened in one's name ("om någon kapar
+    # ditt konto eller öppnar ett falskt konto i ditt namn"). New values only, so that what
+    # is stored for the earlier kinds keeps its meaning; Annat stays last in the list.
+    SEXUELLA_TRAKASSERIER = "sexuella_trakasserier", "Trakasserier av sexuell natur"
+    KAPAT_KONTO = "kapat_konto", "Kapat eller falskt konto i mitt namn"
     ANNAT = "annat", "Annat"
 
 
@@ -90,6 +96,13 @@ class IncidentQuerySet(models.QuerySet):
 
     def follow_up_due(self, today):
         return self.open().filter(next_follow_up__lt=today)
+
+    def with_unread_news(self):
+        """Reports with a message or a closing their reporter has not yet opened."""
+        return self.filter(news_for_reporter_at__isnull=False).filter(
+            Q(seen_by_reporter_at__isnull=True)
+            | Q(seen_by_reporter_at__lt=F("news_for_reporter_at"))
+        )
 
     def past_retention(self, now):
         """Closed reports whose period has run since they were closed, and drafts nobody has
@@ -166,6 +179,7 @@ class Incident(models.Model):
         "polisanmälan", max_length=10, choices=PoliceReport, blank=True
     )
     police_report_number = models.CharField("diarienummer hos polisen", max_length=50, blank=True)
+    police_reported_on = models.DateField("polisanmäld den", null=True, blank=True)
     consequences = models.JSONField("följder", default=list, blank=True)
     may_contact = models.BooleanField("får säkerhetshandläggaren kontakta dig", null=True)
     contact_how = models.CharField("hur vi kontaktar dig", max_length=300, blank=True)
@@ -173,6 +187,20 @@ class Incident(models.Model):
     created_at = models.DateTimeField("skapad", auto_now_add=True)
     updated_at = models.DateTimeField("senast ändrad", auto_now=True)
     notification_failed_at = models.DateTimeField("e-postavisering misslyckades", null=True)
+    # A report a security officer wrote down during a call from the official, who is the
+    # reporter and owns it as if they had written it themselves.
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="registrerad av",
+    )
+    # Something for the reporter to read (a message, the closing) and when they last opened
+    # the report: "Nytt i ärendet" shows while the first is the later.
+    news_for_reporter_at = models.DateTimeField("nytt för den som rapporterat", null=True)
+    seen_by_reporter_at = models.DateTimeField("öppnad av den som rapporterat", null=True)
 
     # Triage, by the security officers. Changed only through change_triage(), which
     # records the history.
@@ -189,7 +217,15 @@ class Incident(models.Model):
         verbose_name="handläggare",
     )
     next_follow_up = models.DateField("nästa uppföljning", null=True, blank=True)
-    closing_summary = models.TextField("sammanfattning vid avslut", blank=True)
+    closing_summary = models.TextField(
+        "sammanfattning vid avslut", blank=True,
+        help_text="Intern. Visas aldrig för den som rapporterat.",
+    )  # fmt: skip
+    closing_message = models.TextField(
+        "meddelande till den som rapporterat vid avslut", max_length=MAX_TEXT, blank=True,
+        help_text="Frivilligt. Visas för den som rapporterat under Mina rapporter när ärendet "
+        "avslutas. Hen får ett mejl om att det finns nytt, utan innehåll.",
+    )  # fmt: skip
     first_triaged_at = models.DateTimeField("först bedömd", null=True, blank=True)
     closed_at = models.DateTimeField("avslutad", null=True, blank=True)
     # Counts the triage changes, so that two handlers saving at once notice each other.
@@ -211,7 +247,7 @@ class Incident(models.Model):
         ]
 
     def __str__(self):
-        return self.reference or f"Utkast {self.created_at:%Y-%m-%d %H:%M}"
+        return self.reference or f"Utkast {_local(self.created_at)}"
 
     def get_absolute_url(self):
         return reverse("incidents:detail", args=[self.pk])
@@ -229,6 +265,12 @@ class Incident(models.Model):
     @property
     def needs_police_advice(self):
         return self.police_report != PoliceReport.GJORD
+
+    @property
+    def has_unread_news(self):
+        return self.news_for_reporter_at is not None and (
+            self.seen_by_reporter_at is None or self.seen_by_reporter_at < self.news_for_reporter_at
+        )
 
     def attach(self, prepared_files, *, supplement=None):
         """Store checked files as evidence. Call inside evidence.atomic() so that the
@@ -255,12 +297,18 @@ class Incident(models.Model):
             stored.append(evidence)
         return stored
 
-    TRIAGE_FIELDS = ("status", "severity", "handler", "next_follow_up", "closing_summary")
+    # The police report is the reporter's answer, but both they (later, from their page) and
+    # the security officers may change it: so it is kept, with its history, as triage.
+    TRIAGE_FIELDS = (
+        "status", "severity", "handler", "next_follow_up", "closing_summary", "closing_message",
+        "police_report", "police_report_number", "police_reported_on",
+    )  # fmt: skip
 
     @transaction.atomic
-    def change_triage(self, user, **changes):
-        """Apply triage changes by a security officer and record each one (who, when, from
-        what, to what). Returns the recorded changes; nothing changed records nothing."""
+    def change_triage(self, user, *, note="", **changes):
+        """Apply changes to the triage fields and record each one (who, when, from what, to
+        what, and why if the change was not someone's own choice). Closing the report tells
+        the reporter. Returns the recorded changes; nothing changed records nothing."""
         assert set(changes) <= set(self.TRIAGE_FIELDS), "only triage fields"
         current = Incident.objects.select_for_update().get(pk=self.pk)
         now = timezone.now()
@@ -278,6 +326,7 @@ class Incident(models.Model):
                     old_value=_display(self, field, old),
                     new_value=_display(self, field, new),
                     version=current.version + 1,
+                    note=note,
                 )
             )
             setattr(self, field, new)
@@ -293,21 +342,64 @@ class Incident(models.Model):
             ]
         )  # fmt: skip
         TriageChange.objects.bulk_create(recorded)
+        if current.status != self.Status.AVSLUTAD and self.status == self.Status.AVSLUTAD:
+            self._tell_reporter_closed(user)
         return recorded
+
+    def record_police_report(self, user, *, number, reported_on):
+        """The reporter, or an officer for them, says the incident is now reported to the
+        police: recorded in the history like any change of triage."""
+        return self.change_triage(
+            user,
+            police_report=PoliceReport.GJORD,
+            police_report_number=number,
+            police_reported_on=reported_on,
+        )
 
     def send_message(self, author, text):
         """A message from the security officers to the reporter: shown under Mina rapporter,
         with a mail that says only that there is news."""
         message = ReporterMessage.objects.create(incident=self, author=author, text=text)
-        transaction.on_commit(
-            lambda: self._send(
-                "incidents/mail/news.txt",
-                f"Nytt i ditt ärende {self.reference}",
-                [self.reporter.email],
-                url=settings.PORTAL_BASE_URL + self.get_absolute_url(),
-            )
-        )
+        self._tell_reporter()
         return message
+
+    def _tell_reporter_closed(self, user):
+        # The closing message joins the reporter's messages, so that it stays there, and can
+        # be answered, even if the report is opened again.
+        if self.closing_message:
+            ReporterMessage.objects.create(incident=self, author=user, text=self.closing_message)
+        self._tell_reporter(closed=True)
+
+    def _tell_reporter(self, *, closed=False):
+        """Mark that there is news for the reporter, and once it has committed, mail them that
+        there is: never what it is. A message and a closing saved together give one mail."""
+        self.news_for_reporter_at = timezone.now()
+        Incident.objects.filter(pk=self.pk).update(news_for_reporter_at=self.news_for_reporter_at)
+        queued = getattr(self, "_reporter_mail", None)
+        self._reporter_mail = "closed" if closed or queued == "closed" else "news"
+        if queued is None:
+            transaction.on_commit(self._mail_reporter)
+
+    def _mail_reporter(self):
+        closed = self.__dict__.pop("_reporter_mail", None) == "closed"
+        subject = (
+            f"Ditt ärende {self.reference} är avslutat"
+            if closed
+            else f"Nytt i ditt ärende {self.reference}"
+        )
+        self._send(
+            "incidents/mail/news.txt",
+            subject,
+            [self.reporter.email],
+            url=settings.PORTAL_BASE_URL + self.get_absolute_url(),
+            closed=closed,
+        )
+
+    def mark_seen_by_reporter(self):
+        """The reporter has opened their report: what was new there is read."""
+        if self.has_unread_news:
+            self.seen_by_reporter_at = timezone.now()
+            Incident.objects.filter(pk=self.pk).update(seen_by_reporter_at=self.seen_by_reporter_at)
 
     def record_access(self, user, *, evidence=None):
         AccessLogEntry.objects.create(
@@ -319,23 +411,53 @@ class Incident(models.Model):
             evidence_name=evidence.original_name if evidence else "",
         )
 
-    def submit(self):
+    def submit(self, *, registered_by=None):
         """Send the draft: give it the next reference of the year. Call inside a
-        transaction; the mails go out only once it has committed."""
+        transaction; the mails go out only once it has committed.
+
+        registered_by: the security officer who wrote the report down during a call from
+        the reporter; the history says so."""
         assert self.is_draft, "a report is sent once"
         now = timezone.now()
         self.reference = ReferenceCounter.next_reference(timezone.localdate(now).year)
         self.submitted_at = now
         self.status = self.Status.NY
-        self.save(update_fields=["reference", "submitted_at", "status", "updated_at"])
+        self.registered_by = registered_by
+        self.save(
+            update_fields=["reference", "submitted_at", "status", "registered_by", "updated_at"]
+        )
+        if registered_by is not None:
+            TriageChange.objects.create(
+                incident=self,
+                changed_by=registered_by,
+                changed_at=now,
+                field="registered_by",
+                old_value="–",
+                new_value=str(registered_by),
+                note="Registrerad av säkerhetshandläggaren efter ett samtal",
+            )
         transaction.on_commit(self.notify_submitted)
 
-    def add_supplement(self, author, text, prepared_files, token):
+    def add_supplement(self, author, text, prepared_files, token, *, in_reply_to=None):
+        """Information the reporter adds, or their answer to a message. A closed report is
+        opened again, since what they add may need doing something about."""
         supplement = Supplement.objects.create(
-            incident=self, author=author, text=text, submission_token=token
+            incident=self,
+            author=author,
+            text=text,
+            submission_token=token,
+            in_reply_to=in_reply_to,
         )
         self.attach(prepared_files, supplement=supplement)
-        transaction.on_commit(lambda: self.notify_officers(supplement=True))
+        if self.status == self.Status.AVSLUTAD:
+            self.change_triage(
+                author,
+                status=self.Status.UNDER_BEDOMNING,
+                note="Öppnades igen när den som rapporterat lade till information",
+            )
+        transaction.on_commit(
+            lambda: self.notify_officers(supplement=True, reply=in_reply_to is not None)
+        )
         return supplement
 
     def delete_draft(self):
@@ -354,18 +476,24 @@ class Incident(models.Model):
             url=settings.PORTAL_BASE_URL + self.get_absolute_url(),
         )
 
-    def notify_officers(self, *, supplement=False):
+    def notify_officers(self, *, supplement=False, reply=False):
         User = get_user_model()  # noqa: N806
         recipients = list(User.objects.security_officers().values_list("email", flat=True))
         recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
-        subject = (
-            f"Komplettering till händelserapport {self.reference}"
-            if supplement
-            else f"Ny händelserapport {self.reference}"
-        )
+        if reply:
+            subject = f"Svar från den som rapporterat, händelserapport {self.reference}"
+        elif supplement:
+            subject = f"Komplettering till händelserapport {self.reference}"
+        else:
+            subject = f"Ny händelserapport {self.reference}"
         url = settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[self.pk])
         self._send(
-            "incidents/mail/officers.txt", subject, recipients, url=url, supplement=supplement
+            "incidents/mail/officers.txt",
+            subject,
+            recipients,
+            url=url,
+            supplement=supplement,
+            reply=reply,
         )
 
     def _send(self, template, subject, recipients, **context):
@@ -424,6 +552,15 @@ class Supplement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="av"
     )
     text = models.TextField("text", max_length=MAX_TEXT, blank=True)
+    # The reporter's answer to a message from the security officers.
+    in_reply_to = models.ForeignKey(
+        "ReporterMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name="svar på meddelande",
+    )
     submission_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField("tillagd", auto_now_add=True)
 
@@ -433,7 +570,7 @@ class Supplement(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Komplettering {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{'Svar' if self.in_reply_to_id else 'Komplettering'} {_local(self.created_at)}"
 
 
 def reads_all_reports(user):
@@ -513,6 +650,11 @@ class Evidence(models.Model):
         return f"{stem}.{self.file.name.rsplit('.', 1)[-1]}"
 
 
+def _local(moment):
+    """A stored time as it was in Sweden, for a label."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+
 def _display(incident, field, value):
     if value in (None, ""):
         return "–"
@@ -520,7 +662,9 @@ def _display(incident, field, value):
         return str(Incident.Status(value).label)
     if field == "severity":
         return str(Severity(value).label)
-    if field == "next_follow_up":
+    if field == "police_report":
+        return str(PoliceReport(value).label)
+    if field in ("next_follow_up", "police_reported_on"):
         return value.isoformat()
     return str(value)
 
@@ -540,6 +684,9 @@ class TriageChange(models.Model):
     new_value = models.TextField("till", blank=True)
     # The report's version this change made: a handler whose form is older sees it.
     version = models.PositiveIntegerField("version", default=0)
+    # Why, when the change was not someone's own choice of value (a report opened again
+    # by the reporter's new information, a report registered after a call).
+    note = models.CharField("anledning", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "ändring"
@@ -571,7 +718,7 @@ class InternalNote(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Anteckning om {self.incident.reference}"
+        return f"Anteckning {_local(self.created_at)}"
 
 
 class ReporterMessage(models.Model):
@@ -592,7 +739,7 @@ class ReporterMessage(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Meddelande till {self.incident.reference}"
+        return f"Meddelande {_local(self.created_at)}"
 
 
 class AccessLogEntryQuerySet(models.QuerySet):
@@ -632,4 +779,4 @@ class AccessLogEntry(models.Model):
         ordering = ["-at"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_email} {self.get_action_display()}"
+        return f"{_local(self.at)} {self.user_email} {self.get_action_display()}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("mina-rapporter/<int:pk>/", views.detail, name="detail"),
     path("mina-rapporter/<int:pk>/kvitto/", views.receipt, name="receipt"),
     path("mina-rapporter/<int:pk>/komplettera/", views.supplement, name="supplement"),
+    path("mina-rapporter/<int:pk>/polisanmalan/", views.police_report, name="police_report"),
     path("mina-rapporter/<int:pk>/ta-bort/", views.confirm_delete_draft, name="confirm_delete"),
     path("mina-rapporter/<int:pk>/radera/", views.delete_draft, name="delete_draft"),
     path(

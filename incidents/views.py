@@ -17,8 +17,8 @@ from guidance.rendering import checklist
 from portal.security import keep_post_until_login, kept_initial
 
 from . import evidence
-from .forms import ReportForm, SupplementForm
-from .models import Evidence, Incident, Supplement
+from .forms import PoliceReportForm, ReportForm, SupplementForm, reply_form
+from .models import Evidence, Incident, PoliceReport, Supplement
 
 UNSENT_KEY = "incidents:unsent_report"
 UNSENT_SUPPLEMENT_KEY = "incidents:unsent_supplement"
@@ -155,6 +155,11 @@ def detail(request, pk):
     if request.GET.get("aterstall") and (
         kept := kept_initial(request, UNSENT_SUPPLEMENT_KEY, form)
     ):
+        message = incident.messages.filter(pk=kept.get("in_reply_to") or None).first()
+        if message is not None:
+            form = reply_form(message)
+        else:
+            kept.pop("in_reply_to", None)
         form.initial.update(kept)
         if "text" in kept:
             messages.info(
@@ -163,19 +168,50 @@ def detail(request, pk):
                 "finns kvar nedan; filer behöver du välja igen. Tryck sedan på knappen för att "
                 "spara.",
             )
-    return _detail_page(request, incident, form)
+    response = _detail_page(request, incident, form=form)
+    incident.mark_seen_by_reporter()
+    return response
 
 
-def _detail_page(request, incident, form):
+def _detail_page(request, incident, *, form=None, police_form=None):
+    """The reporter's page of their report. At most one of its forms is bound: that one
+    shows what was sent and its errors, the others are empty."""
+    replying_to = form["in_reply_to"].value() if form is not None and form.is_reply else None
+    news = list(incident.messages.prefetch_related("replies"))
+    for message in news:
+        message.reply_form = form if str(message.pk) == str(replying_to) else reply_form(message)
+    if form is None or replying_to:
+        form = SupplementForm(initial={"submission_token": uuid.uuid4()})
+    if police_form is None:
+        police_form = PoliceReportForm(
+            initial={
+                "number": incident.police_report_number,
+                "reported_on": incident.police_reported_on,
+            }
+        )
     context = {
         "incident": incident,
         "form": form,
-        "supplements": incident.supplements.prefetch_related("evidence"),
-        "news": incident.messages.all(),
+        "police_form": police_form,
+        "police_reported": incident.police_report == PoliceReport.GJORD,
+        "supplements": incident.supplements.filter(in_reply_to=None).prefetch_related("evidence"),
+        "news": news,
+        "unread": incident.has_unread_news,
         "files": incident.evidence.filter(supplement=None),
         "files_lost": bool(request.FILES),
     }
     return render(request, "incidents/detail.html", context)
+
+
+def _message_replied_to(incident, value):
+    """The message of this report that an answer is to; 404 for any other."""
+    if value in (None, ""):
+        return None
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return get_object_or_404(incident.messages, pk=pk)
 
 
 @require_POST
@@ -183,27 +219,64 @@ def _detail_page(request, incident, form):
 @sensitive_post_parameters()
 @never_cache
 def supplement(request, pk):
-    # Not @login_required: a login that ran out must not lose what the official wrote.
+    """Information added to a sent report, or an answer to a message in it.
+    Not @login_required: a login that ran out must not lose what the official wrote."""
     if not request.user.is_authenticated:
         keep_post_until_login(request, UNSENT_SUPPLEMENT_KEY, SupplementForm(request.POST))
         return redirect_to_login(reverse("incidents:detail", args=[pk]) + "?aterstall=1")
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:
         raise Http404
-    form = SupplementForm(request.POST, request.FILES)
+    message = _message_replied_to(incident, request.POST.get("in_reply_to"))
+    if message is not None:
+        form = reply_form(message, request.POST, request.FILES)
+    else:
+        form = SupplementForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _detail_page(request, incident, form)
+        return _detail_page(request, incident, form=form)
     token = form.cleaned_data["submission_token"]
+    was_closed = incident.status == Incident.Status.AVSLUTAD
     if not Supplement.objects.filter(submission_token=token).exists():
         try:
             with evidence.atomic():
                 incident.add_supplement(
-                    request.user, form.cleaned_data["text"], form.cleaned_data["files"], token
+                    request.user,
+                    form.cleaned_data["text"],
+                    form.cleaned_data["files"],
+                    token,
+                    in_reply_to=message,
                 )
         except IntegrityError:
             if not Supplement.objects.filter(submission_token=token).exists():
                 raise
-    messages.success(request, "Tack. Det du lade till är sparat i rapporten.")
+    done = (
+        "Tack. Ditt svar är sparat i rapporten."
+        if message
+        else ("Tack. Det du lade till är sparat i rapporten.")
+    )
+    if was_closed and incident.status != Incident.Status.AVSLUTAD:
+        done += " Ärendet är öppnat igen, och säkerhetshandläggaren får veta det."
+    messages.success(request, done)
+    return redirect(incident)
+
+
+@login_required
+@require_POST
+@never_cache
+def police_report(request, pk):
+    """The reporter has reported it to the police since they sent the report."""
+    incident = _get_incident_for_user(request.user, pk)
+    if incident.is_draft:
+        raise Http404
+    form = PoliceReportForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, incident, police_form=form)
+    incident.record_police_report(
+        request.user,
+        number=form.cleaned_data["number"],
+        reported_on=form.cleaned_data["reported_on"],
+    )
+    messages.success(request, "Tack. Det är sparat att du har polisanmält.")
     return redirect(incident)
 
 

@@ -5,6 +5,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from incidents.models import Incident
+
 
 @never_cache
 def healthz(request):
@@ -18,7 +20,8 @@ def healthz(request):
 
 @login_required
 def my_pages(request):
-    return render(request, "portal/my_pages.html")
+    news = Incident.objects.reported_by(request.user).submitted().with_unread_news()
+    return render(request, "portal/my_pages.html", {"reports_with_news": news})
 
 
 def _in_words(days):
