@@ -84,6 +84,8 @@ def test_a_report_of_several_kinds_counts_once_under_each(reports_2025):
         "Våld": 1,
         "Skadegörelse": 0,
         "Stöld": 0,
+        "Trakasserier av sexuell natur": 0,
+        "Kapat eller falskt konto i mitt namn": 0,
         "Annat": 0,
     }
 
@@ -138,7 +140,7 @@ def test_each_chart_is_an_svg_with_a_title_and_a_table_with_the_same_counts(repo
     assert '<th scope="row">Hat eller trakasserier</th><td>2</td>' in html
     assert '<th scope="row">Sociala medier</th><td>2</td>' in html
     # Each bar has its count in text beside it, not in its length or colour alone.
-    assert html.count('class="statistics-count"') == 12 + 6 + 6
+    assert html.count('class="statistics-count"') == 12 + 8 + 6
     assert 'class="statistics-count" x="496" y="16">2</text>' in html  # January, the longest
 
 
