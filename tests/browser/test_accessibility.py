@@ -36,8 +36,9 @@ def test_public_pages_pass_axe_without_csp_violations(page, portal, path):
     assert page.csp_errors == []
 
 
-def test_every_page_under_mina_sidor_passes_axe(page, portal):
-    """With something in each list: a saved risk inventory, a sent report, a draft."""
+def test_every_page_under_mina_sidor_passes_axe(page, portal, server):
+    """With something in each list: a saved risk inventory, a sent report with a message
+    from the security officer (news on Mina sidor, an answer form), a draft."""
     log_in(page, portal, OFFICIALS["granskning"][0])
     answer_risk_inventory(page, portal, "MÅTTLIG")
     save_risk_inventory(page, "Valmöte på torget")
@@ -53,6 +54,11 @@ def test_every_page_under_mina_sidor_passes_axe(page, portal):
     page.goto(portal + "/mina-rapporter/")
     report = page.get_by_role("link", name=re.compile(r"HHV-")).first.get_attribute("href")
     delete = page.get_by_role("link", name=re.compile("Ta bort")).first.get_attribute("href")
+    server.shell(
+        "from incidents.models import Incident; from portal.models import User;"
+        f"i = Incident.objects.submitted().get(pk={report.strip('/').split('/')[-1]});"
+        f"i.send_message(User.objects.get(email={OFFICER[0]!r}), 'Hur mår du nu?'); print(i.pk)"
+    )
 
     pages = [
         "/", "/mina-sidor/", "/riskinventering/mina/", assessment, "/rapportera/",
@@ -61,6 +67,10 @@ def test_every_page_under_mina_sidor_passes_axe(page, portal):
     ]  # fmt: skip
     found = {url: violations_on(page, url if url.startswith("http") else portal + url)
              for url in pages}  # fmt: skip
+    page.goto(portal + report)
+    page.locator(".reply-form summary").first.click()
+    expect(page.get_by_label("Ditt svar")).to_be_visible()
+    found["svar"] = axe_violations(page)
     assert {url: v for url, v in found.items() if v} == {}
     assert page.csp_errors == []
 
@@ -106,6 +116,9 @@ def test_forms_in_their_error_state_pass_axe(page, portal):
     page.get_by_role("link", name="Se rapporten").click()
     page.get_by_role("button", name="Lägg till i rapporten").click()
     check("komplettering")
+
+    page.get_by_role("button", name="Jag har polisanmält").click()
+    check("polisanmälan")
 
     page.goto(portal + "/utbildning/sociala-medier/")
     for question in page.locator("fieldset").all():
@@ -156,6 +169,7 @@ ADMIN_PAGES = [
     "/admin/",
     "/admin/incidents/incident/",
     "/admin/incidents/incident/statistik/",
+    "/admin/incidents/incident/registrera-samtal/",
     "/admin/incidents/accesslogentry/",
     "/admin/riskassessment/assessment/",
     "/admin/riskassessment/question/",
@@ -199,6 +213,10 @@ def test_the_admin_pages_a_security_officer_works_in_pass_axe(officer_page, port
     page.get_by_role("button", name="Spara", exact=True).click()
     expect(page.locator(".errornote")).to_be_visible()
     found["rapporten, fel"] = axe_violations(page)
+    page.goto(portal + "/admin/incidents/incident/registrera-samtal/")
+    page.get_by_role("button", name="Registrera rapporten").click()
+    expect(page.locator(".errornote")).to_be_visible()
+    found["registrera rapport från samtal, fel"] = axe_violations(page)
     assert {name: v for name, v in found.items() if v} == {}
     assert page.csp_errors == []
 
