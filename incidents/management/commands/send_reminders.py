@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from portal.models import User
+from portal.words import counted
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +86,6 @@ def listed(incidents):
     return [{"reference": i.reference, "url": admin_link(i)} for i in incidents]
 
 
-def counted(items, one, many):
-    return f"{len(items)} {one if len(items) == 1 else many}"
-
-
 def iso_date(value):
     try:
         return date.fromisoformat(value)
@@ -124,7 +121,7 @@ class Command(BaseCommand):
                 "Påminnelse: uppföljning av händelserapporter",
                 [handler.email],
                 who=handler.email,
-                what=f"{counted(incidents, 'uppföljning', 'uppföljningar')} att göra",
+                what=f"{counted(len(incidents), 'uppföljning', 'uppföljningar')} att göra",
                 context={"handler": handler, "incidents": listed(incidents)},
             )
 
@@ -138,8 +135,8 @@ class Command(BaseCommand):
                 recipients,
                 who=f"säkerhetshandläggarna ({len(recipients)} mottagare)",
                 what=(
-                    f"{counted(overdue, 'ny rapport', 'nya rapporter')} väntar på bedömning, "
-                    f"{counted(unassigned, 'uppföljning', 'uppföljningar')} utan handläggare"
+                    f"{counted(len(overdue), 'ny rapport', 'nya rapporter')} väntar på bedömning, "
+                    f"{counted(len(unassigned), 'uppföljning', 'uppföljningar')} utan handläggare"
                 ),
                 context={
                     "untriaged": listed(overdue),
