@@ -6,7 +6,7 @@ from django.core import mail
 
 from portal.models import User
 
-from .conftest import PASSWORD, login_verified
+from .conftest import PASSWORD, login_verified, make_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -241,8 +241,6 @@ def test_an_invited_official_is_logged_in_on_my_pages_after_choosing_a_password(
 
 
 def test_an_invited_officer_goes_on_to_set_up_the_second_factor(client, db):
-    from .conftest import make_officer
-
     invited = make_officer("nora@example.se", "Nora Ny")
     invited.set_unusable_password()
     invited.save()
