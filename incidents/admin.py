@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from portal.admin_site import OfficersOnlyMixin, officers_only
 from portal.exports import csv_response, xlsx_response
 from portal.models import User
+from portal.words import counted
 
 from . import evidence
 from .forms import RegisterCallForm, not_in_the_future
@@ -34,6 +35,7 @@ from .models import (
     TriageChange,
     reads_all_reports,
 )
+from .report_list import MineFilter, follow_up, handler_name, mail_failed, received
 from .statistics import statistics_view
 
 # What the official wrote is their account and is never changed here. (The police report,
@@ -262,13 +264,16 @@ EXPORT_COLUMNS = [
 @admin.register(Incident)
 class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     form = TriageForm
+    # What a handler scans, narrow enough for a 1280-pixel screen; the rest is a filter
+    # here and on the report's page.
     list_display = [
-        "reference", "submitted_at", "kinds_display", "channel", "status", "severity",
-        "handler", "reported_to_police", "next_follow_up", "mail",
+        "reference", received, "kinds_display", "status", "severity", handler_name, follow_up,
+        mail_failed,
     ]  # fmt: skip
     list_filter = [
-        "status", "severity", ("handler", admin.RelatedOnlyFieldListFilter), KindFilter,
-        "channel", "police_report", FollowUpFilter, "notification_failed_at",
+        MineFilter, "status", "severity", FollowUpFilter,
+        ("handler", admin.RelatedOnlyFieldListFilter), KindFilter, "channel", "police_report",
+        "notification_failed_at",
     ]  # fmt: skip
     search_fields = [
         "reference", "reporter__full_name", "reporter__email", "place", "before", "during",
@@ -404,7 +409,9 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         for incident in queryset:
             if incident.change_triage(request.user, **changes):
                 count += 1
-        self.message_user(request, f"{done}: {count} rapporter.", messages.SUCCESS)
+        self.message_user(
+            request, f"{done}: {counted(count, 'rapport', 'rapporter')}.", messages.SUCCESS
+        )
 
     @admin.action(description="Tilldela mig")
     def assign_to_me(self, request, queryset):

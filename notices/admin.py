@@ -8,6 +8,7 @@ from django.utils import timezone
 from guidance.rendering import known_contacts_only
 from portal.admin_site import OfficersOnlyMixin
 from portal.models import User
+from portal.words import counted
 
 from .models import AlreadyMailed, Notice
 
@@ -118,7 +119,7 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         elif result.failed:
             self.message_user(
                 request,
-                f"E-post skickad till {len(result.sent)} förtroendevalda, men till "
+                f"E-post skickad till {officials(result.sent)}, men till "
                 f"{len(result.failed)} kunde den inte skickas: {', '.join(result.failed)}. "
                 "Kontakta dem på annat sätt.",
                 messages.WARNING,
@@ -126,7 +127,10 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         else:
             self.message_user(
                 request,
-                f"E-post om ”{notice.title}” skickad till {len(result.sent)} förtroendevalda, "
-                "en och en.",
+                f"E-post om ”{notice.title}” skickad till {officials(result.sent)}, en och en.",
                 messages.SUCCESS,
             )
+
+
+def officials(addresses):
+    return counted(len(addresses), "förtroendevald", "förtroendevalda")

@@ -4,10 +4,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from . import twofactor
 from .models import SECURITY_OFFICERS, User
+from .words import counted
 
 
 class UserCreationForm(forms.ModelForm):
@@ -62,8 +65,9 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": ["email", "full_name", "phone", "party", "role"],
                 "description": (
-                    "Kontot skapas utan lösenord. Skicka sedan en inbjudan från listan: "
-                    "personen får en länk för att välja sitt lösenord."
+                    "Kontot skapas utan lösenord. Skicka sedan en inbjudan med knappen "
+                    "Skicka inbjudan på personens sida: personen får en länk för att välja "
+                    "sitt lösenord."
                 ),
             },
         )
@@ -110,6 +114,53 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    change_form_template = "admin/portal/user/change_form.html"
+
+    def get_urls(self):
+        invite = path(
+            "<id>/skicka-inbjudan/",
+            self.admin_site.admin_view(self.invitation_view),
+            name="portal_user_invite",
+        )
+        return [invite, *super().get_urls()]
+
+    def may_invite(self, request, user):
+        # As the list's action: an active account the asker may change, so an officer
+        # invites officials, never a staff account.
+        return user.is_active and self.has_change_permission(request, user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, object_id)
+        context = {"may_invite": user is not None and self.may_invite(request, user)}
+        return super().change_view(
+            request, object_id, form_url, {**context, **(extra_context or {})}
+        )
+
+    def invitation_view(self, request, id):
+        """The change page's Skicka inbjudan: asks first, showing to whom, then sends."""
+        user = self.get_object(request, id)
+        if user is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, id)
+        if not self.may_invite(request, user):
+            raise PermissionDenied
+        change_url = reverse("admin:portal_user_change", args=[user.pk])
+        if request.method == "POST":
+            user.invite()
+            self.log_change(request, user, "Skickade en inbjudan.")
+            self.message_user(
+                request, f"Inbjudan skickad till {user} ({user.email}).", messages.SUCCESS
+            )
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Skicka inbjudan",
+            "opts": self.opts,
+            "original": user,
+            "invited": user,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/portal/user/invitation_confirm.html", context)
+
     def user_change_password(self, request, id, form_url=""):
         # Officers never set or see a password: they send an invitation or a reset link.
         if not request.user.is_superuser:
@@ -138,7 +189,9 @@ class UserAdmin(DjangoUserAdmin):
         for user in users:
             user.invite()
         self.message_user(
-            request, f"Inbjudan skickad till {len(users)} användare.", messages.SUCCESS
+            request,
+            f"Inbjudan skickad till {counted(len(users), 'användare', 'användare')}.",
+            messages.SUCCESS,
         )
 
     def has_reset_two_factor_permission(self, request):
@@ -183,7 +236,7 @@ class UserAdmin(DjangoUserAdmin):
                 request,
                 user,
                 "Återställde tvåstegsverifieringen: tog bort appen och reservkoderna, "
-                f"avslutade {ended} inloggning(ar).",
+                f"avslutade {counted(ended, 'inloggning', 'inloggningar')}.",
             )
         names = ", ".join(str(user) for user in users)
         self.message_user(

@@ -36,3 +36,14 @@ class LoginForm(auth_forms.AuthenticationForm):
                 "E-postadressen är för lång. Kontrollera den och försök igen."
             )
         return username
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Choosing a password, from an invitation or a reset link. What is wrong with the
+    password (too short, too common) is said at the field where it is chosen; that the two
+    differ, at the second."""
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return super(auth_forms.SetPasswordForm, self).clean()

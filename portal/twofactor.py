@@ -1,6 +1,7 @@
 """Second factor for staff: an authenticator app (TOTP) and one-time recovery codes."""
 
 import io
+import math
 from base64 import b32encode
 from importlib import import_module
 
@@ -19,6 +20,8 @@ from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .words import counted
 
 RECOVERY_CODES = 10
 
@@ -64,10 +67,13 @@ def verify(request):
         device = totp if code.isdigit() and len(code) == 6 else None
         if device is None:
             device = StaticDevice.objects.filter(user=request.user, confirmed=True).first()
-        if device is not None and device.verify_token(code):
+        if wait := _throttled(device):
+            form.add_error("code", wait)
+        elif device is not None and device.verify_token(code):
             _login(request, device)
             return redirect(_next(request))
-        form.add_error("code", "Koden stämmer inte, eller har redan använts. Försök igen.")
+        else:
+            form.add_error("code", "Koden stämmer inte, eller har redan använts. Försök igen.")
     return render(request, "registration/otp_verify.html", {"form": form, "next": _next(request)})
 
 
@@ -82,7 +88,9 @@ def enrol(request):
     )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        if wait := _throttled(device):
+            form.add_error("code", wait)
+        elif device.verify_token(form.cleaned_data["code"]):
             codes = _confirm(device)
             _login(request, device)
             return render(
@@ -90,9 +98,10 @@ def enrol(request):
                 "registration/otp_recovery_codes.html",
                 {"codes": codes, "next": _next(request)},
             )
-        form.add_error(
-            "code", "Koden stämmer inte. Kontrollera klockan i telefonen och försök igen."
-        )
+        else:
+            form.add_error(
+                "code", "Koden stämmer inte. Kontrollera klockan i telefonen och försök igen."
+            )
     out = io.BytesIO()
     segno.make(device.config_url, error="m").save(out, kind="svg", scale=5, xmldecl=False)
     context = {
@@ -102,6 +111,34 @@ def enrol(request):
         "next": _next(request),
     }
     return render(request, "registration/otp_enrol.html", context)
+
+
+def _throttled(device):
+    """After a wrong code django-otp tries no code on the device for a while (1 second, then
+    2, 4, 8 ...), so that codes cannot be guessed one after another. A right code typed in
+    that while is not tried: the person is told to wait, not that the code is wrong."""
+    if device is None:
+        return None
+    allowed, details = device.verify_is_allowed()
+    if allowed or not details or "locked_until" not in details:
+        return None
+    seconds = max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
+    return (
+        f"Efter en felaktig kod måste du vänta en stund innan du försöker igen. Vänta "
+        f"{_duration(seconds)} och skriv sedan koden som appen visar då. Koden du skrev nu "
+        "har inte prövats."
+    )
+
+
+def _duration(seconds):
+    minutes, hours, days = (math.ceil(seconds / n) for n in (60, 3600, 86400))
+    if seconds < 120:
+        return counted(seconds, "sekund", "sekunder")
+    if minutes < 120:
+        return counted(minutes, "minut", "minuter")
+    if hours < 48:
+        return counted(hours, "timme", "timmar")
+    return counted(days, "dygn", "dygn")
 
 
 def _login(request, device):

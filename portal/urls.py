@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import twofactor, views
-from .forms import LoginForm, PasswordResetForm
+from .forms import LoginForm, PasswordResetForm, SetPasswordForm
 
 urlpatterns = [
     path("", include("guidance.urls")),
@@ -29,14 +29,12 @@ urlpatterns = [
     ),
     path(
         "valj-losenord/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
         name="password_reset_confirm",
     ),
     path(
         "inbjudan/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/invitation_confirm.html"
-        ),
+        views.InvitationConfirmView.as_view(),
         name="invitation_accept",
     ),
     path(

@@ -1,11 +1,16 @@
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from incidents.models import Incident
+
+from .forms import SetPasswordForm
 
 
 @never_cache
@@ -22,6 +27,31 @@ def healthz(request):
 def my_pages(request):
     news = Incident.objects.reported_by(request.user).submitted().with_unread_news()
     return render(request, "portal/my_pages.html", {"reports_with_news": news})
+
+
+class InvitationConfirmView(auth_views.PasswordResetConfirmView):
+    """The invitation's link: the person chooses a password and is logged in, and goes on
+    as after the login page: an official to Mina sidor, a security officer to the
+    administration, which first sets up the second factor."""
+
+    template_name = "registration/invitation_confirm.html"
+    form_class = SetPasswordForm
+    # The password was proved by the link; axes counts failed logins, and there was none.
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def form_valid(self, form):
+        self.post_reset_login = self.user.is_active
+        response = super().form_valid(form)
+        if self.post_reset_login:
+            messages.success(self.request, "Ditt lösenord är sparat och du är inloggad.")
+        return response
+
+    def get_success_url(self):
+        if not self.post_reset_login:
+            return reverse("password_reset_complete")
+        if self.user.is_staff:
+            return reverse("admin:index")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _in_words(days):

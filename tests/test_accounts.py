@@ -6,7 +6,7 @@ from django.core import mail
 
 from portal.models import User
 
-from .conftest import PASSWORD, login_verified
+from .conftest import PASSWORD, login_verified, make_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +179,107 @@ def test_password_reset_does_the_same_for_known_and_unknown_addresses(client, of
         mock.call("ingen@example.se"),
     ]
     assert mail.outbox == []  # nothing was sent by the request itself
+
+
+# Inviting from the person's own page, and what the invitee meets
+
+
+CHOSEN = "mitt-eget-lösenord-123"
+
+
+def accept_invitation(client, message, password=CHOSEN, repeat=None):
+    """Opens the mail's link and chooses a password; returns the answer, redirects followed."""
+    path = link_in(message).removeprefix("http://127.0.0.1:8000")
+    form_url = client.get(path, follow=True).redirect_chain[-1][0]
+    return client.post(
+        form_url,
+        {"new_password1": password, "new_password2": repeat or password},
+        follow=True,
+    )
+
+
+def test_an_officer_invites_from_the_persons_own_page(client, officer):
+    from django.contrib.admin.models import LogEntry
+
+    invited = User.objects.create_user("david@example.se", full_name="David Dahl")
+    login_verified(client, officer)
+    page = client.get(f"/admin/portal/user/{invited.pk}/change/")
+    url = f"/admin/portal/user/{invited.pk}/skicka-inbjudan/"
+    assert f'href="{url}"' in page.text and "Skicka inbjudan" in page.text
+
+    asked = client.get(url)
+    assert "David Dahl" in asked.text and "david@example.se" in asked.text
+    assert mail.outbox == []  # nothing goes out before the button
+
+    done = client.post(url, follow=True)
+    assert done.redirect_chain[-1][0] == f"/admin/portal/user/{invited.pk}/change/"
+    assert "Inbjudan skickad till David Dahl (david@example.se)" in done.text
+    assert [m.to for m in mail.outbox] == [["david@example.se"]]
+    invited.refresh_from_db()
+    assert invited.invited_at is not None
+    assert "inbjudan" in LogEntry.objects.get(object_id=str(invited.pk)).get_change_message()
+
+
+def test_the_invitation_button_is_not_offered_for_staff_or_inactive_accounts(client, officer):
+    colleague = User.objects.create_user("olle@example.se", full_name="Olle", is_staff=True)
+    former = User.objects.create_user("fia@example.se", full_name="Fia", is_active=False)
+    login_verified(client, officer)
+    for user in [colleague, former]:
+        page = client.get(f"/admin/portal/user/{user.pk}/change/")
+        assert "skicka-inbjudan" not in page.text
+        assert client.post(f"/admin/portal/user/{user.pk}/skicka-inbjudan/").status_code == 403
+    assert mail.outbox == []
+
+
+def test_an_invited_official_is_logged_in_on_my_pages_after_choosing_a_password(client, db):
+    invited = User.objects.create_user("david@example.se", full_name="David Dahl")
+    invited.invite()
+    response = accept_invitation(client, mail.outbox[0])
+    assert response.redirect_chain[-1][0] == "/mina-sidor/"
+    assert "Ditt lösenord är sparat och du är inloggad" in response.text
+    assert client.session[SESSION_KEY] == str(invited.pk)
+
+
+def test_an_invited_officer_goes_on_to_set_up_the_second_factor(client, db):
+    invited = make_officer("nora@example.se", "Nora Ny")
+    invited.set_unusable_password()
+    invited.save()
+    invited.invite()
+    response = accept_invitation(client, mail.outbox[0])
+    assert response.redirect_chain[-1][0].startswith("/konto/tvastegs/aktivera/")
+    assert "Aktivera tvåstegsverifiering" in response.text
+    assert client.session[SESSION_KEY] == str(invited.pk)
+
+
+def test_an_inactive_invitee_chooses_a_password_but_is_not_logged_in(client, db):
+    invited = User.objects.create_user("fia@example.se", full_name="Fia Fors")
+    invited.invite()
+    User.objects.filter(pk=invited.pk).update(is_active=False)
+    response = accept_invitation(client, mail.outbox[0])
+    assert response.redirect_chain[-1][0] == "/valj-losenord/klart/"
+    assert SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize("link", ["invitation", "reset"])
+def test_a_too_short_password_is_shown_at_the_first_password_field(client, official, link):
+    if link == "invitation":
+        official.invite()
+    else:
+        client.post("/glomt-losenord/", {"email": official.email})
+    response = accept_invitation(client, mail.outbox[0], password="kort")
+    form = response.context["form"]
+    assert any("för kort" in error for error in form.errors["new_password1"])
+    assert "new_password2" not in form.errors
+    assert 'href="#id_new_password1"' in response.text  # the error summary leads there
+    assert SESSION_KEY not in client.session
+
+
+def test_two_different_passwords_are_shown_at_the_second_field(client, official):
+    official.invite()
+    response = accept_invitation(
+        client, mail.outbox[0], password="ett-långt-lösenord-ett", repeat="ett-långt-lösenord-två"
+    )
+    form = response.context["form"]
+    assert list(form.errors) == ["new_password2"]
+    official.refresh_from_db()
+    assert official.check_password(PASSWORD)

@@ -90,9 +90,27 @@ def test_two_working_days_skip_the_weekend(sent, deadline):
     assert add_working_days(sent, 2) == deadline
 
 
-def test_public_holidays_are_counted_as_working_days():
-    # Good Friday and Easter Monday 2026 are 3 and 6 April; the rule knows only weekends.
-    assert add_working_days(date(2026, 4, 2), 2) == date(2026, 4, 6)
+@pytest.mark.parametrize(
+    ("sent", "deadline"),
+    [
+        # Långfredagen and annandag påsk 2026 are 3 and 6 April.
+        (date(2026, 4, 2), date(2026, 4, 8)),  # skärtorsdagen: Wednesday after Easter
+        (date(2026, 4, 3), date(2026, 4, 8)),  # långfredagen itself
+        (date(2026, 6, 18), date(2026, 6, 23)),  # before midsommarafton (Friday 19 June)
+        (date(2026, 12, 23), date(2026, 12, 29)),  # julafton and juldagen: Monday, Tuesday
+        (date(2026, 12, 30), date(2027, 1, 5)),  # nyårsafton and nyårsdagen, into a new year
+    ],
+)
+def test_public_holidays_are_not_working_days(sent, deadline):
+    assert add_working_days(sent, 2) == deadline
+
+
+def test_a_report_sent_before_easter_is_not_late_until_after_the_holidays(official, officer):
+    sent_report(official, at(date(2026, 4, 2), 10))  # skärtorsdagen
+    remind(date(2026, 4, 8))  # the second working day after Easter
+    assert mail.outbox == []
+    remind(date(2026, 4, 9))
+    assert len(mail.outbox) == 1
 
 
 # Follow-ups to their handlers

@@ -3,6 +3,7 @@
 import re
 import time
 import uuid
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -580,3 +581,72 @@ def test_an_officer_without_a_verified_second_factor_sees_no_draft_module(client
     assert "Utkastet" not in client.get("/utbildning/").text
     login_verified(client, officer)
     assert client.get("/utbildning/utkastet/").status_code == 200
+
+
+# After a wrong code, django-otp tries no code for a while: the page says to wait
+
+
+def frozen_now():
+    """Django's clock stopped at this instant, so that the wait after a wrong code does not
+    run out while the test runs; the app's codes still follow the real clock."""
+    from django.utils import timezone
+
+    return mock.patch("django.utils.timezone.now", return_value=timezone.now())
+
+
+def logged_in_with_password(client, officer):
+    device, _ = enrol(client, officer)
+    client.logout()
+    client.post("/logga-in/", {"username": officer.email, "password": PASSWORD})
+    return device
+
+
+def test_a_right_code_right_after_a_wrong_one_is_told_to_wait_not_refused(client, officer):
+    device = logged_in_with_password(client, officer)
+    with frozen_now(), mock.patch("time.time", return_value=time.time() + 30):
+        client.post("/konto/tvastegs/", {"code": "000000", "next": "/admin/"})
+        response = client.post("/konto/tvastegs/", {"code": totp_now(device), "next": "/admin/"})
+    assert response.status_code == 200
+    assert "Vänta 1 sekund och skriv sedan koden" in response.text
+    assert "stämmer inte" not in response.text
+    assert client.get("/admin/").status_code == 302
+
+
+def test_after_the_wait_the_same_code_lets_the_officer_in(client, officer):
+    device = logged_in_with_password(client, officer)
+    with mock.patch("time.time", return_value=time.time() + 30):
+        code = totp_now(device)
+        client.post("/konto/tvastegs/", {"code": "000000", "next": "/admin/"})
+        # The wait is over: the failure was a minute ago.
+        device.refresh_from_db()
+        device.throttling_failure_timestamp -= timedelta(minutes=1)
+        device.save(update_fields=["throttling_failure_timestamp"])
+        response = client.post("/konto/tvastegs/", {"code": code, "next": "/admin/"})
+    assert response["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize(
+    ("wrong_codes", "factor", "wait"),
+    [(3, 1, "4 sekunder"), (1, 300, "5 minuter"), (2, 3600, "2 timmar")],
+)
+def test_the_wait_is_said_in_swedish_units(client, officer, settings, wrong_codes, factor, wait):
+    settings.OTP_TOTP_THROTTLE_FACTOR = factor
+    device = logged_in_with_password(client, officer)
+    with frozen_now():
+        for _ in range(wrong_codes):
+            # Each wrong code counts only once the previous wait is over.
+            TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
+            client.post("/konto/tvastegs/", {"code": "000000", "next": "/admin/"})
+        response = client.post("/konto/tvastegs/", {"code": totp_now(device), "next": "/admin/"})
+    assert f"Vänta {wait} och skriv sedan koden" in response.text
+
+
+def test_a_right_code_right_after_a_wrong_one_at_enrolment_is_told_to_wait(client, officer):
+    client.force_login(officer)
+    client.get("/konto/tvastegs/aktivera/")
+    device = TOTPDevice.objects.get(user=officer)
+    with frozen_now():
+        client.post("/konto/tvastegs/aktivera/", {"code": "000000"})
+        response = client.post("/konto/tvastegs/aktivera/", {"code": totp_now(device)})
+    assert "Vänta 1 sekund" in response.text
+    assert not TOTPDevice.objects.get(user=officer).confirmed

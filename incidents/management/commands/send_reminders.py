@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from datetime import date, timedelta
 
+import holidays
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.management.base import BaseCommand, CommandError
@@ -22,20 +23,29 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from portal.models import User
+from portal.words import counted
 
 logger = logging.getLogger(__name__)
 
 # The plan's promise: a new report is looked at within two working days.
 TRIAGE_WORKING_DAYS = 2
 
+# The days nobody is at work: the public holidays (långfredagen, annandag påsk, juldagen and
+# the rest) and the eves that are days off in practice (midsommarafton, julafton,
+# nyårsafton). The holidays package keeps the rules, Easter included, for every year.
+SWEDISH_DAYS_OFF = holidays.Sweden(
+    categories=(holidays.PUBLIC, holidays.DE_FACTO), include_sundays=False
+)
+
 
 def add_working_days(day, count):
-    """The date `count` working days after `day`. Working days are Monday to Friday.
-    Swedish public holidays (juldagen, midsommarafton and the rest) are NOT left out, so
-    after a holiday the reminder comes a day early rather than a day late."""
+    """The date `count` working days after `day`. Working days are Monday to Friday, less
+    the Swedish public holidays and midsommarafton, julafton and nyårsafton. From
+    skärtorsdagen 2026 (2 April) that is Wednesday 8 April: långfredagen and annandag påsk
+    are not working days."""
     while count:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in SWEDISH_DAYS_OFF:
             count -= 1
     return day
 
@@ -76,10 +86,6 @@ def listed(incidents):
     return [{"reference": i.reference, "url": admin_link(i)} for i in incidents]
 
 
-def counted(items, one, many):
-    return f"{len(items)} {one if len(items) == 1 else many}"
-
-
 def iso_date(value):
     try:
         return date.fromisoformat(value)
@@ -115,7 +121,7 @@ class Command(BaseCommand):
                 "Påminnelse: uppföljning av händelserapporter",
                 [handler.email],
                 who=handler.email,
-                what=f"{counted(incidents, 'uppföljning', 'uppföljningar')} att göra",
+                what=f"{counted(len(incidents), 'uppföljning', 'uppföljningar')} att göra",
                 context={"handler": handler, "incidents": listed(incidents)},
             )
 
@@ -129,8 +135,8 @@ class Command(BaseCommand):
                 recipients,
                 who=f"säkerhetshandläggarna ({len(recipients)} mottagare)",
                 what=(
-                    f"{counted(overdue, 'ny rapport', 'nya rapporter')} väntar på bedömning, "
-                    f"{counted(unassigned, 'uppföljning', 'uppföljningar')} utan handläggare"
+                    f"{counted(len(overdue), 'ny rapport', 'nya rapporter')} väntar på bedömning, "
+                    f"{counted(len(unassigned), 'uppföljning', 'uppföljningar')} utan handläggare"
                 ),
                 context={
                     "untriaged": listed(overdue),

@@ -1,0 +1,45 @@
+"""The reports' part of the admin's start page (Att göra)."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.admin_site import ToDo, officers_only
+from portal.words import counted
+
+from .models import Incident
+
+
+def reports_to_do(request):
+    """What waits for a security officer when the admin opens: new reports nobody has
+    assessed, follow-ups whose date has passed, and their own open reports. Counted in one
+    query; each links to the report list filtered to just those reports."""
+    if not officers_only(request):
+        return []
+    reports = Incident.objects
+    counts = reports.aggregate(
+        untriaged=Count("pk", filter=Q(pk__in=reports.untriaged())),
+        due=Count("pk", filter=Q(pk__in=reports.follow_up_due(timezone.localdate()))),
+        mine=Count("pk", filter=Q(pk__in=reports.open().filter(handler=request.user))),
+    )
+    changelist = reverse("admin:incidents_incident_changelist")
+    return [
+        ToDo(
+            "Nya rapporter som inte bedömts",
+            counts["untriaged"],
+            counted(counts["untriaged"], "rapport", "rapporter"),
+            f"{changelist}?status__exact={Incident.Status.NY}",
+        ),
+        ToDo(
+            "Uppföljningar som passerat",
+            counts["due"],
+            counted(counts["due"], "uppföljning", "uppföljningar"),
+            f"{changelist}?uppfoljning=forsenad",
+        ),
+        ToDo(
+            "Mina öppna rapporter",
+            counts["mine"],
+            counted(counts["mine"], "rapport", "rapporter"),
+            f"{changelist}?mina=oppna",
+        ),
+    ]
