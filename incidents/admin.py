@@ -388,10 +388,6 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     def kinds_display(self, obj):
         return obj.get_kinds_display()
 
-    @admin.display(description="polisanmäld", boolean=True)
-    def reported_to_police(self, obj):
-        return obj.police_report == PoliceReport.GJORD
-
     @admin.display(description="följder")
     def consequences_display(self, obj):
         return obj.get_consequences_display() or "–"
@@ -399,10 +395,6 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     @admin.display(description="kontaktuppgifter")
     def reporter_contact(self, obj):
         return f"{obj.reporter.email}, {obj.reporter.phone or 'ingen telefon'}"
-
-    @admin.display(description="e-post")
-    def mail(self, obj):
-        return "Misslyckades – kontakta rapportören" if obj.notification_failed_at else "Skickad"
 
     def _triage_each(self, request, queryset, done, **changes):
         count = 0
