@@ -7,14 +7,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from portal import mail
 from portal.security import has_second_factor
 from riskassessment.scoring import Level as Severity
 
@@ -382,14 +381,8 @@ class Incident(models.Model):
 
     def _mail_reporter(self):
         closed = self.__dict__.pop("_reporter_mail", None) == "closed"
-        subject = (
-            f"Ditt ärende {self.reference} är avslutat"
-            if closed
-            else f"Nytt i ditt ärende {self.reference}"
-        )
         self._send(
-            "incidents/mail/news.txt",
-            subject,
+            "incidents/news",
             [self.reporter.email],
             url=settings.PORTAL_BASE_URL + self.get_absolute_url(),
             closed=closed,
@@ -470,45 +463,34 @@ class Incident(models.Model):
     def notify_submitted(self):
         self.notify_officers()
         self._send(
-            "incidents/mail/receipt.txt",
-            f"Din rapport {self.reference} har kommit fram",
+            "incidents/receipt",
             [self.reporter.email],
             url=settings.PORTAL_BASE_URL + self.get_absolute_url(),
+            registered_by_officer=self.registered_by_id is not None,
         )
 
     def notify_officers(self, *, supplement=False, reply=False):
         User = get_user_model()  # noqa: N806
         recipients = list(User.objects.security_officers().values_list("email", flat=True))
         recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
-        if reply:
-            subject = f"Svar från den som rapporterat, händelserapport {self.reference}"
-        elif supplement:
-            subject = f"Komplettering till händelserapport {self.reference}"
-        else:
-            subject = f"Ny händelserapport {self.reference}"
         url = settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[self.pk])
-        self._send(
-            "incidents/mail/officers.txt",
-            subject,
-            recipients,
-            url=url,
-            supplement=supplement,
-            reply=reply,
-        )
+        self._send("incidents/officers", recipients, url=url, supplement=supplement, reply=reply)
 
-    def _send(self, template, subject, recipients, **context):
-        # Mail never carries what happened: only the reference and a link behind a login.
+    def _send(self, kind, recipients, **context):
+        # The mail says only the reference and a link behind the login (see portal.mail).
         # A failed mail must not lose the report (it is already committed); it is logged
         # and marked, so that the security officer sees it in the admin.
+        result = mail.send(kind, recipients, {"reference": self.reference, **context})
         if not recipients:
             logger.error("Ingen mottagare för e-post om händelserapport %s", self.reference)
-            self._mark_notification_failed()
-            return
-        try:
-            body = render_to_string(template, {"incident": self, **context})
-            EmailMessage(subject, body, None, recipients).send()
-        except Exception:
-            logger.exception("E-post om händelserapport %s kunde inte skickas", self.reference)
+        elif result.failed:
+            logger.error(
+                "E-post om händelserapport %s kunde inte skickas till %d av %d mottagare",
+                self.reference,
+                len(result.failed),
+                len(result.failed) + len(result.sent),
+            )
+        if not result.sent or result.failed:
             self._mark_notification_failed()
 
     def _mark_notification_failed(self):

@@ -81,14 +81,15 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
                 return self._already_mailed(request, notice, change_url)
             self._report(request, notice, result)
             return redirect(change_url)
+        subject, mail_text = notice.mail_preview()
         context = {
             **self.admin_site.each_context(request),
             "title": "Skicka e-post till alla förtroendevalda",
             "opts": self.opts,
             "notice": notice,
             "recipients": User.objects.officials().count(),
-            "subject": Notice.MAIL_SUBJECT,
-            "mail_text": notice.mail_text(),
+            "subject": subject,
+            "mail_text": mail_text,
         }
         return render(request, "admin/notices/notice/mail_confirm.html", context)
 

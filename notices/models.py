@@ -1,18 +1,12 @@
-import logging
-from dataclasses import dataclass, field
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, mailers
 from django.db import models
 from django.db.models import Case, Q, Value, When
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from guidance.rendering import contacts_by_key, render
-
-logger = logging.getLogger(__name__)
+from portal import mail
 
 
 class NoticeQuerySet(models.QuerySet):
@@ -44,12 +38,6 @@ class NoticeQuerySet(models.QuerySet):
 
 class AlreadyMailed(Exception):
     pass
-
-
-@dataclass
-class MailResult:
-    sent: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
 
 
 class Notice(models.Model):
@@ -143,15 +131,20 @@ class Notice(models.Model):
         """Only important information that officials can open now goes out by mail, once."""
         return self.is_important and self.mailed_at is None and self.is_current
 
-    def mail_text(self):
-        url = settings.PORTAL_BASE_URL + self.get_absolute_url()
-        return render_to_string("notices/mail/important.txt", {"notice": self, "url": url})
+    MAIL = "notices/important"
 
-    MAIL_SUBJECT = "Viktig information från säkerhetshandläggaren"
+    def mail_context(self):
+        # The title and the link: the text stays behind the login.
+        return {"title": self.title, "url": settings.PORTAL_BASE_URL + self.get_absolute_url()}
+
+    def mail_preview(self):
+        """The subject and text as each official will get them."""
+        return mail.render(self.MAIL, self.mail_context())
 
     def mail_to_officials(self, sender):
         """Mail every active official, each in a message of their own (recipients must not see
-        each other), with the title and a link: the text stays behind the login.
+        each other), with the title and a link. Returns portal.mail's result: who got it and
+        who did not.
 
         The notice is marked as mailed before anything is sent, in one UPDATE, so that two
         officers pressing at once send it once. If no message at all could be sent, the mark
@@ -162,25 +155,10 @@ class Notice(models.Model):
         if not claimed:
             raise AlreadyMailed
         self.refresh_from_db(fields=["mailed_at", "mailed_by"])
-        body = self.mail_text()
-        recipients = list(
+        recipients = (
             get_user_model().objects.officials().order_by("email").values_list("email", flat=True)
         )
-        result = MailResult()
-        try:
-            with mailers.default as connection:
-                for address in recipients:
-                    try:
-                        connection.send_messages(
-                            [EmailMessage(self.MAIL_SUBJECT, body, None, [address])]
-                        )
-                        result.sent.append(address)
-                    except Exception:
-                        logger.exception("Aktuell information %s: e-post till %s", self.pk, address)
-                        result.failed.append(address)
-        except Exception:
-            logger.exception("Aktuell information %s: e-postservern svarar inte", self.pk)
-            result.failed = [a for a in recipients if a not in result.sent]
+        result = mail.send(self.MAIL, recipients, self.mail_context())
         if not result.sent:
             Notice.objects.filter(pk=self.pk).update(mailed_at=None, mailed_by=None)
             self.mailed_at = self.mailed_by = None

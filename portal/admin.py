@@ -145,11 +145,18 @@ class UserAdmin(DjangoUserAdmin):
             raise PermissionDenied
         change_url = reverse("admin:portal_user_change", args=[user.pk])
         if request.method == "POST":
-            user.invite()
-            self.log_change(request, user, "Skickade en inbjudan.")
-            self.message_user(
-                request, f"Inbjudan skickad till {user} ({user.email}).", messages.SUCCESS
-            )
+            if user.invite():
+                self.log_change(request, user, "Skickade en inbjudan.")
+                self.message_user(
+                    request, f"Inbjudan skickad till {user} ({user.email}).", messages.SUCCESS
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Inbjudan till {user} ({user.email}) kunde inte skickas. Försök igen om en "
+                    "stund; hjälper inte det, kontakta IT.",
+                    messages.ERROR,
+                )
             return redirect(change_url)
         context = {
             **self.admin_site.each_context(request),
@@ -185,14 +192,23 @@ class UserAdmin(DjangoUserAdmin):
     def send_invitation(self, request, queryset):
         if not request.user.is_superuser:
             queryset = queryset.filter(is_staff=False)
-        users = list(queryset.filter(is_active=True))
-        for user in users:
-            user.invite()
-        self.message_user(
-            request,
-            f"Inbjudan skickad till {counted(len(users), 'användare', 'användare')}.",
-            messages.SUCCESS,
-        )
+        sent, failed = [], []
+        for user in queryset.filter(is_active=True):
+            (sent if user.invite() else failed).append(user)
+        if sent or not failed:
+            self.message_user(
+                request,
+                f"Inbjudan skickad till {counted(len(sent), 'användare', 'användare')}.",
+                messages.SUCCESS,
+            )
+        if failed:
+            self.message_user(
+                request,
+                f"Inbjudan kunde inte skickas till {counted(len(failed), 'användare', 'användare')}"
+                f": {', '.join(u.email for u in failed)}. Försök igen om en stund; hjälper inte "
+                "det, kontakta IT.",
+                messages.ERROR,
+            )
 
     def has_reset_two_factor_permission(self, request):
         return request.user.is_superuser or request.user.is_security_officer

@@ -1,15 +1,15 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import models
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.functional import cached_property
 from django.utils.http import urlsafe_base64_encode
+
+from . import mail
 
 # The group, made by a migration, that holds exactly the permissions the security
 # officers' work needs. Membership, not the role field, is what opens the reports.
@@ -103,12 +103,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return settings.PORTAL_BASE_URL + path
 
     def invite(self):
-        context = {"user": self, "url": self.invitation_url(), "base_url": settings.PORTAL_BASE_URL}
-        send_mail(
-            "Välkommen till Personsäkerhetsportalen",
-            render_to_string("registration/invitation_email.txt", context),
-            None,
-            [self.email],
-        )
+        """Mail the link to choose a password. Returns whether the mail went out; only then
+        is it recorded as sent."""
+        context = {
+            "name": self.full_name,
+            "email": self.email,
+            "url": self.invitation_url(),
+            "base_url": settings.PORTAL_BASE_URL,
+        }
+        if not mail.send("portal/invitation", [self.email], context).sent:
+            return False
         self.invited_at = timezone.now()
         self.save(update_fields=["invited_at"])
+        return True

@@ -3,12 +3,11 @@ answer, or show in how long it takes."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from . import mail
 from .models import User
 
 
@@ -24,6 +23,7 @@ def send_password_reset(email):
             "token": default_token_generator.make_token(user),
             "base_url": settings.PORTAL_BASE_URL,
         }
-        subject = render_to_string("registration/password_reset_subject.txt", context)
-        body = render_to_string("registration/password_reset_email.html", context)
-        send_mail(" ".join(subject.split()), body, None, [user.email])
+        if mail.send("portal/password_reset", [user.email], context).failed:
+            # The page said a link is on its way: the task is marked as failed, for the
+            # worker's record (portal.mail has logged which mail and to whom).
+            raise mail.NotSent("portal/password_reset")

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 
 from portal.models import User
 
@@ -181,6 +182,24 @@ def test_password_reset_does_the_same_for_known_and_unknown_addresses(client, of
     assert mail.outbox == []  # nothing was sent by the request itself
 
 
+class RefusesAnna(EmailBackend):
+    def send_messages(self, messages):
+        if any(m.to == ["anna@example.se"] for m in messages):
+            raise ConnectionRefusedError("e-postservern svarar inte")
+        return super().send_messages(messages)
+
+
+def test_a_reset_link_the_mail_server_refuses_fails_the_task_not_the_page(official, settings):
+    from django.tasks import TaskResultStatus
+
+    from portal.tasks import send_password_reset
+
+    settings.MAILERS = {"default": {"BACKEND": "tests.test_accounts.RefusesAnna"}}
+    result = send_password_reset.enqueue(official.email)
+    assert result.status == TaskResultStatus.FAILED
+    assert mail.outbox == []
+
+
 # Inviting from the person's own page, and what the invitee meets
 
 
@@ -218,6 +237,51 @@ def test_an_officer_invites_from_the_persons_own_page(client, officer):
     invited.refresh_from_db()
     assert invited.invited_at is not None
     assert "inbjudan" in LogEntry.objects.get(object_id=str(invited.pk)).get_change_message()
+
+
+class RefusesDavid(EmailBackend):
+    def send_messages(self, messages):
+        if any(m.to == ["david@example.se"] for m in messages):
+            raise ConnectionRefusedError("e-postservern svarar inte")
+        return super().send_messages(messages)
+
+
+def test_an_invitation_the_mail_server_refuses_is_reported_to_the_officer(
+    client, officer, settings
+):
+    from django.contrib.admin.models import LogEntry
+
+    settings.MAILERS = {"default": {"BACKEND": "tests.test_accounts.RefusesDavid"}}
+    invited = User.objects.create_user("david@example.se", full_name="David Dahl")
+    login_verified(client, officer)
+    response = client.post(f"/admin/portal/user/{invited.pk}/skicka-inbjudan/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"/admin/portal/user/{invited.pk}/change/"
+    assert "Inbjudan till David Dahl (david@example.se) kunde inte skickas" in response.text
+    assert "Inbjudan skickad till" not in response.text
+    assert mail.outbox == []
+    invited.refresh_from_db()
+    assert invited.invited_at is None  # the page does not say an invitation went out
+    assert not LogEntry.objects.filter(object_id=str(invited.pk)).exists()
+
+
+def test_invitations_from_the_list_name_those_the_mail_server_refused(client, officer, settings):
+    settings.MAILERS = {"default": {"BACKEND": "tests.test_accounts.RefusesDavid"}}
+    david = User.objects.create_user("david@example.se", full_name="David Dahl")
+    erik = User.objects.create_user("erik@example.se", full_name="Erik Ek")
+    login_verified(client, officer)
+    response = client.post(
+        "/admin/portal/user/",
+        {"action": "send_invitation", "_selected_action": [david.pk, erik.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Inbjudan skickad till 1 användare" in response.text
+    assert "Inbjudan kunde inte skickas till 1 användare: david@example.se" in response.text
+    assert [m.to for m in mail.outbox] == [["erik@example.se"]]
+    david.refresh_from_db()
+    erik.refresh_from_db()
+    assert david.invited_at is None and erik.invited_at is not None
 
 
 def test_the_invitation_button_is_not_offered_for_staff_or_inactive_accounts(client, officer):

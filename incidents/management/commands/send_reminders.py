@@ -15,13 +15,12 @@ from datetime import date, timedelta
 
 import holidays
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.core.management.base import BaseCommand, CommandError
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Incident
+from portal import mail
 from portal.models import User
 from portal.words import counted
 
@@ -116,33 +115,30 @@ class Command(BaseCommand):
         self.failed = 0
 
         for handler, incidents in sorted(by_handler.items(), key=lambda item: item[0].email):
-            sent += self.send(
-                "incidents/mail/reminder_follow_up.txt",
-                "Påminnelse: uppföljning av händelserapporter",
+            sent += self.remind(
+                "incidents/reminder_follow_up",
                 [handler.email],
-                who=handler.email,
+                {"name": handler.get_short_name(), "incidents": listed(incidents)},
                 what=f"{counted(len(incidents), 'uppföljning', 'uppföljningar')} att göra",
-                context={"handler": handler, "incidents": listed(incidents)},
             )
 
         overdue = triage_overdue(today)
         if overdue or unassigned:
             recipients = [officer.email for officer in officers]
             recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
-            sent += self.send(
-                "incidents/mail/reminder_group.txt",
-                "Påminnelse: händelserapporter som väntar",
+            sent += self.remind(
+                "incidents/reminder_group",
                 recipients,
-                who=f"säkerhetshandläggarna ({len(recipients)} mottagare)",
-                what=(
-                    f"{counted(len(overdue), 'ny rapport', 'nya rapporter')} väntar på bedömning, "
-                    f"{counted(len(unassigned), 'uppföljning', 'uppföljningar')} utan handläggare"
-                ),
-                context={
+                {
                     "untriaged": listed(overdue),
                     "unassigned": listed(unassigned),
                     "working_days": TRIAGE_WORKING_DAYS,
                 },
+                what=(
+                    f"{counted(len(overdue), 'ny rapport', 'nya rapporter')} väntar på bedömning, "
+                    f"{counted(len(unassigned), 'uppföljning', 'uppföljningar')} utan handläggare"
+                ),
+                group="säkerhetshandläggarna",
             )
 
         if not sent and not self.failed:
@@ -151,20 +147,20 @@ class Command(BaseCommand):
             # The others went out; a non-zero exit makes cron and systemd report the failure.
             raise CommandError(f"{self.failed} påminnelser kunde inte skickas.", returncode=1)
 
-    def send(self, template, subject, recipients, *, who, what, context):
-        """Send one reminder; a failure is logged, without content, and the rest go on."""
+    def remind(self, kind, recipients, context, *, what, group=None):
+        """Send one reminder, a message to each recipient: a failure is logged, without
+        content, and the rest go on. Returns 1 if it reached anyone."""
         if not recipients:
-            logger.error("Påminnelse om händelserapporter: ingen mottagare (%s)", who)
-            self.stderr.write(f"Ingen mottagare för påminnelse till {who}.")
+            logger.error("Påminnelse om händelserapporter: ingen mottagare (%s)", group)
+            self.stderr.write(f"Ingen mottagare för påminnelse till {group}.")
             self.failed += 1
             return 0
-        try:
-            body = render_to_string(template, context)
-            EmailMessage(subject, body, None, recipients).send()
-        except Exception:
-            logger.exception("Påminnelse om händelserapporter till %s kunde inte skickas", who)
-            self.stderr.write(f"Kunde inte skicka påminnelse till {who}.")
-            self.failed += 1
+        result = mail.send(kind, recipients, context)
+        for address in result.failed:
+            self.stderr.write(f"Kunde inte skicka påminnelse till {address}.")
+        self.failed += len(result.failed)
+        if not result.sent:
             return 0
+        who = f"{group} ({len(result.sent)} mottagare)" if group else result.sent[0]
         self.stdout.write(f"Skickade påminnelse till {who}: {what}.")
         return 1

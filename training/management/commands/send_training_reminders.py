@@ -6,19 +6,12 @@ completed the introduction module gets a mail with a link to it; then at most on
 month until it is done. The mail holds a greeting and the link, nothing else.
 """
 
-import logging
-
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.core.management.base import BaseCommand, CommandError
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal import mail
 from training.models import IntroductionReminder, TrainingModule
-
-logger = logging.getLogger(__name__)
-
-SUBJECT = "Påminnelse: introduktionen om personsäkerhet"
 
 
 class Command(BaseCommand):
@@ -36,17 +29,9 @@ class Command(BaseCommand):
         url = settings.PORTAL_BASE_URL + introduction.get_absolute_url()
         sent = failed = 0
         for official in introduction.officials_to_remind(timezone.localdate(now)):
-            body = render_to_string(
-                "training/mail/introduction_reminder.txt",
-                {"official": official, "module": introduction, "url": url},
-            )
-            try:
-                EmailMessage(SUBJECT, body, None, [official.email]).send()
-            except Exception:
+            context = {"name": official.get_short_name(), "url": url}
+            if not mail.send("training/introduction_reminder", [official.email], context).sent:
                 # Not recorded as reminded, so it is tried again at the next run.
-                logger.exception(
-                    "Påminnelse om introduktionen till %s kunde inte skickas", official.email
-                )
                 self.stderr.write(f"Kunde inte skicka påminnelse till {official.email}.")
                 failed += 1
                 continue
