@@ -8,7 +8,14 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
+        from portal import my_pages, retention
+
+        from .my_pages import reports_with_news
+        from .retention import sweep_reports
         from .to_do import reports_to_do
 
-        # The admin's start page shows what waits here; the portal knows no app's work.
+        # The admin's start page shows what waits here, Mina sidor what is new, and gallra
+        # deletes what has passed its period; the portal knows no app's work.
         admin.site.add_to_do(reports_to_do)
+        my_pages.add_news(reports_with_news)
+        retention.register(sweep_reports)

@@ -15,7 +15,6 @@ from django.utils.text import capfirst
 
 from portal import mail
 from portal.security import has_second_factor
-from riskassessment.scoring import Level as Severity
 
 from .evidence import private_storage, remember_written
 
@@ -75,6 +74,14 @@ class Consequence(models.TextChoices):
     AVSTATT_MOTE = "avstatt_mote", "Jag har avstått från ett möte eller en aktivitet"
     FAMILJ = "familj", "Min familj eller mina närstående har påverkats"
     ANNAT = "annat", "Annat"
+
+
+class Severity(models.TextChoices):
+    # The action plan's scale, the same three steps as the risk inventory's levels (and the
+    # same stored values), but the officers' judgement of an incident, not an answer.
+    LAG = "lag", "Låg"
+    MATTLIG = "mattlig", "Måttlig"
+    HOG = "hog", "Hög"
 
 
 class IncidentQuerySet(models.QuerySet):

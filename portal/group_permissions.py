@@ -9,9 +9,11 @@ from portal.models import SECURITY_OFFICERS
 def grant(apps, app_label, codenames):
     # Permissions are normally made after all migrations; make them now to use them.
     app_config = apps.get_app_config(app_label)
+    # Put back after: a migration's app has no models module, the running portal's has one.
+    models_module = getattr(app_config, "models_module", None)
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = models_module
     group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=SECURITY_OFFICERS)
     permissions = _permissions(apps, app_label, codenames)
     assert permissions.count() == len(codenames), (app_label, codenames)

@@ -8,9 +8,8 @@ from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from incidents.models import Incident
-
 from .forms import SetPasswordForm
+from .my_pages import news_for
 
 
 @never_cache
@@ -25,8 +24,7 @@ def healthz(request):
 
 @login_required
 def my_pages(request):
-    news = Incident.objects.reported_by(request.user).submitted().with_unread_news()
-    return render(request, "portal/my_pages.html", {"reports_with_news": news})
+    return render(request, "portal/my_pages.html", {"news": news_for(request)})
 
 
 class InvitationConfirmView(auth_views.PasswordResetConfirmView):

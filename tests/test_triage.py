@@ -296,7 +296,11 @@ def test_list_actions_work_outside_a_test_transaction(client, official):
     from django.apps import apps
 
     # Another transactional test may have emptied the tables the migrations filled.
-    import_module("incidents.migrations.0003_security_officers_group").create_group(apps, None)
+    for migration in [
+        "portal.migrations.0002_security_officers_group",
+        "incidents.migrations.0006_security_officers_permissions",
+    ]:
+        import_module(migration).grant(apps, None)
     officer = User.objects.create_user("sara@example.se", PASSWORD, full_name="Sara", is_staff=True)
     officer.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
     incident = sent_report(official)

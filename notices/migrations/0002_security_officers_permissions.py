@@ -16,8 +16,7 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("notices", "0001_initial"),
-        ("incidents", "0003_security_officers_group"),
-    ]
+    # The group is made by whichever grant runs first (group_permissions.grant); this
+    # needs no other app's migration.
+    dependencies = [("notices", "0001_initial")]
     operations = [migrations.RunPython(grant, revoke)]

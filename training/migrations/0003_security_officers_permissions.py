@@ -22,8 +22,7 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("training", "0002_modules"),
-        ("incidents", "0003_security_officers_group"),
-    ]
+    # The group is made by whichever grant runs first (group_permissions.grant); this
+    # needs no other app's migration.
+    dependencies = [("training", "0002_modules")]
     operations = [migrations.RunPython(grant, revoke)]

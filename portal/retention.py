@@ -1,0 +1,35 @@
+"""Gallring: each app deletes its own data that has passed its retention period, and
+manage.py gallra runs them all in one transaction and says what went.
+
+An app adds its sweep from its AppConfig.ready() with register(), as it adds its part of the
+admin's Att göra, so that the portal knows none of them. A sweep is called as
+sweep(now, dry_run) inside gallra's transaction; it counts what has passed its period,
+deletes it unless dry_run, and returns a Swept."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What one app's sweep deleted, or in a dry run would delete. The summary is logged, so
+    it holds counts and references only, never what anything says."""
+
+    # By kind, in the summary's words: {"utkast": 2}.
+    counts: dict[str, int]
+    # The periods behind them, for the summary's last line: ["utkast 90"].
+    periods: list[str]
+    # Deleted things named in the summary: {"rapporter": ["2026-0001"]}.
+    named: dict[str, list[str]] = field(default_factory=dict)
+    # What is kept although it should not be, said after the summary.
+    warnings: list[str] = field(default_factory=list)
+
+
+_sweeps = []
+
+
+def register(sweep):
+    _sweeps.append(sweep)
+
+
+def sweeps():
+    return list(_sweeps)
