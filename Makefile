@@ -33,6 +33,7 @@ test: install
 bench: install
 	$(PY) bench/guidance.py
 	$(PY) bench/training.py
+	$(PY) bench/admin.py
 
 clean:
 	rm -rf $(VENV) var
