@@ -15,6 +15,7 @@ lists took a quarter of the time of one conditional count per kind with LIKE on 
 text, and half that of jsonb containment (@>), and it needs no vendor-specific SQL.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,6 +47,7 @@ NOT_GIVEN = "Ej angivet"
 # or from a meeting or an activity.
 HELD_BACK = (Consequence.AVSTATT_FRAGA, Consequence.AVSTATT_MOTE)
 HELD_BACK_LABEL = "Avstått från en fråga, ett möte eller en aktivitet (något av dem)"
+HELD_BACK_CHART_LABEL = "Avstått från fråga, möte eller aktivitet"  # fits beside its bars
 
 # Short labels for the charts and the tables; the form's own labels are whole sentences.
 CONSEQUENCE_LABELS = {
@@ -373,7 +375,7 @@ def comparison(stats, previous):
                 previous.held_back_share,
             )
         full_title = f"{title} {stats.year} och {previous.year}"
-        bars = [*rows, extra] if extra else rows
+        bars = [*rows, dataclasses.replace(extra, label=HELD_BACK_CHART_LABEL)] if extra else rows
         chart = Chart.of(slug, full_title, stats.year, previous.year, bars)
         sections.append(Section(slug, heading, full_title, note, rows, chart, extra))
     return sections

@@ -246,9 +246,10 @@ def test_holding_back_is_shown_together_as_well_as_per_answer(handled_2025, offi
     html = as_officer(officer).get(URL, {"ar": "2025"}).text
     assert '<th scope="row">Avstått från ett möte eller en aktivitet</th><td>2</td>' in html
     assert (
-        '<tfoot><tr><th scope="row">Avstått från en fråga, ett möte eller en aktivitet '
-        "(något av dem)</th><td>2</td><td>66,7 %</td>"
+        '<tr class="statistics-together"><th scope="row">Avstått från en fråga, ett möte eller '
+        "en aktivitet (något av dem)</th><td>2</td><td>66,7 %</td>"
     ) in html
+    assert ">Avstått från fråga, möte eller aktivitet</text>" in html  # the chart's bar
     assert "Politikernas trygghetsundersökning" in html
 
 
