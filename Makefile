@@ -34,6 +34,7 @@ test: install
 bench: install
 	$(PY) bench/guidance.py
 	$(PY) bench/training.py
+	$(PY) bench/admin.py
 
 clean:
 	rm -rf $(VENV) var

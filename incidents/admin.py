@@ -1,18 +1,26 @@
 """The security officers' daily workplace: triage, follow-up, history and the access log."""
 
+import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from urllib.parse import unquote_plus
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.db.models import Max, Min, Q
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.text import smart_split, unescape_string_literal
 from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.admin_site import OfficersOnlyMixin, officers_only
@@ -242,23 +250,103 @@ class FollowUpFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Times and dates as times and dates (in Swedish time), so that the spreadsheet can sort and
+# filter on them; portal.exports writes them for each format.
 EXPORT_COLUMNS = [
     ("Referens", lambda i: i.reference),
-    ("Mottagen", lambda i: timezone.localtime(i.submitted_at).strftime("%Y-%m-%d %H:%M")),
+    ("Mottagen", lambda i: timezone.localtime(i.submitted_at)),
     ("Vad det var", lambda i: i.get_kinds_display()),
     ("Hur det nådde", lambda i: i.get_channel_display()),
     ("Har det hänt", lambda i: i.get_timing_display()),
-    ("Datum", lambda i: i.occurred_on.isoformat() if i.occurred_on else ""),
+    ("Datum", lambda i: i.occurred_on),
     ("Status", lambda i: i.get_status_display()),
     ("Allvarlighet", lambda i: i.get_severity_display()),
     ("Handläggare", lambda i: str(i.handler or "")),
     ("Polisanmäld", lambda i: "ja" if i.police_report == PoliceReport.GJORD else "nej"),
-    ("Nästa uppföljning", lambda i: i.next_follow_up.isoformat() if i.next_follow_up else ""),
-    (
-        "Avslutad",
-        lambda i: timezone.localtime(i.closed_at).strftime("%Y-%m-%d") if i.closed_at else "",
-    ),
+    ("Nästa uppföljning", lambda i: i.next_follow_up),
+    ("Avslutad", lambda i: timezone.localdate(i.closed_at) if i.closed_at else None),
 ]
+
+
+# A reference as ReferenceCounter.next_reference writes it: HHV-2026-0042.
+WHOLE_REFERENCE = re.compile(r"HHV-\d{4}-\d{4,}", re.IGNORECASE)
+
+
+class BoundedPaginator(Paginator):
+    """Counts the list's reports up to a limit: a list of a million reports is not counted to
+    the last one to show its first page. Beyond the limit the list says "fler än 10 000", and
+    the officer narrows it with a search or a filter."""
+
+    limit = 10_000
+
+    @cached_property
+    def count(self):
+        if hasattr(self.object_list, "query"):
+            # Counting needs no order: without it the database stops at the limit.
+            return self.object_list.order_by()[: self.limit + 1].count()
+        return len(self.object_list)
+
+    @property
+    def bounded(self):
+        return self.count > self.limit
+
+    @property
+    def limit_display(self):
+        return f"{self.limit:,}".replace(",", "\N{NO-BREAK SPACE}")
+
+
+class _PeriodsFromFirstToLast:
+    """The list's reports as the date hierarchy sees them. Listing every year (or a year's
+    months) that has a report means reading every report's time; the years (months) from the
+    first report to the last are read from the index of sending times in one look. The days
+    of a month are few, and are listed as they are."""
+
+    def __init__(self, queryset):
+        self._queryset = queryset
+        self._spans = {}
+
+    def __getattr__(self, name):
+        return getattr(self._queryset, name)
+
+    def _span(self, field_name):
+        # The date hierarchy asks for the first and the last itself, before the periods.
+        if field_name not in self._spans:
+            self._spans[field_name] = self._queryset.aggregate(
+                first=Min(field_name), last=Max(field_name)
+            )
+        return self._spans[field_name]
+
+    def aggregate(self, *args, **kwargs):
+        first, last = kwargs.get("first"), kwargs.get("last")
+        if not args and kwargs.keys() == {"first", "last"} and isinstance(first, Min):
+            field_name = first.source_expressions[0].name
+            if isinstance(last, Max) and last.source_expressions[0].name == field_name:
+                return dict(self._span(field_name))
+        return self._queryset.aggregate(*args, **kwargs)
+
+    def datetimes(self, field_name, kind, *args, **kwargs):
+        if kind not in ("year", "month"):
+            return self._queryset.datetimes(field_name, kind, *args, **kwargs)
+        span = self._span(field_name)
+        if span["first"] is None:
+            return []
+        first, last = timezone.localtime(span["first"]), timezone.localtime(span["last"])
+        if kind == "year":
+            periods = [(year, 1) for year in range(first.year, last.year + 1)]
+        else:
+            periods = [
+                (year, month)
+                for year in range(first.year, last.year + 1)
+                for month in range(1, 13)
+                if (first.year, first.month) <= (year, month) <= (last.year, last.month)
+            ]
+        return [timezone.make_aware(datetime(year, month, 1)) for year, month in periods]
+
+
+class IncidentChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        self.queryset = _PeriodsFromFirstToLast(self.queryset)
 
 
 @admin.register(Incident)
@@ -275,11 +363,12 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         ("handler", admin.RelatedOnlyFieldListFilter), KindFilter, "channel", "police_report",
         "notification_failed_at",
     ]  # fmt: skip
-    search_fields = [
-        "reference", "reporter__full_name", "reporter__email", "place", "before", "during",
-        "actions", "perpetrator_description", "witnesses",
-    ]  # fmt: skip
+    # What the search looks in; get_search_results says how.
+    search_fields = ["reference", "reporter__full_name", "reporter__email", "place"]
+    search_help_text = "Sök på referens, namn eller e-post för den som rapporterat, eller plats."
     date_hierarchy = "submitted_at"
+    paginator = BoundedPaginator
+    show_full_result_count = False
     list_select_related = ["reporter", "handler"]
     readonly_fields = REPORT_FIELDS
     fieldsets = [
@@ -353,6 +442,47 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # A draft is its author's alone until it is sent.
         return super().get_queryset(request).submitted()
+
+    def get_changelist(self, request, **kwargs):
+        return IncidentChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each word (or "quoted phrase") in the reference, the place, or the reporter's name
+        or e-mail. What a report says is not searched: that would read every report.
+
+        The reporters are looked up among the users first, one query a word, so that the
+        reports are then found by their reporter's id through its index, and the database
+        knows how many it is looking for. A report matches when every word matches; that is
+        written as: its reporter matches every word, or at least one word matches its
+        reference or place (and every word matches somewhere). Each of the two parts can then
+        be read through an index (trigram indexes on PostgreSQL), rather than reading all the
+        reports of everyone whose name matches one of the words."""
+        terms = []
+        for term in smart_split(search_term):
+            if term[:1] in "\"'" and term[-1:] == term[:1] and len(term) > 1:
+                term = unescape_string_literal(term)
+            terms.append(term)
+        if not terms:
+            return queryset, False
+        every_word, in_the_report, reporters_of_all = Q(), Q(pk__in=[]), None
+        for term in terms:
+            reporters = set(
+                User.objects.filter(
+                    Q(full_name__icontains=term) | Q(email__icontains=term)
+                ).values_list("pk", flat=True)
+            )
+            if WHOLE_REFERENCE.fullmatch(term):
+                # A whole reference is looked up as it is stored, in its unique index.
+                in_the_report_too = Q(reference=term.upper()) | Q(place__icontains=term)
+            else:
+                in_the_report_too = Q(reference__icontains=term) | Q(place__icontains=term)
+            every_word &= in_the_report_too | Q(reporter_id__in=reporters)
+            in_the_report |= in_the_report_too
+            reporters_of_all = (
+                reporters if reporters_of_all is None else reporters_of_all & reporters
+            )
+        matches = Q(reporter_id__in=reporters_of_all) | (in_the_report & every_word)
+        return queryset.filter(matches), False
 
     def has_add_permission(self, request):
         return False
@@ -434,11 +564,32 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Exportera valda till CSV")
     def export_csv(self, request, queryset):
-        return csv_response("handelserapporter.csv", _export_rows(queryset))
+        rows = self._exported(request, queryset, "CSV")
+        return csv_response("handelserapporter.csv", rows)
 
     @admin.action(description="Exportera valda till Excel (XLSX)")
     def export_xlsx(self, request, queryset):
-        return xlsx_response("handelserapporter.xlsx", "Händelserapporter", _export_rows(queryset))
+        rows = self._exported(request, queryset, "Excel")
+        return xlsx_response("handelserapporter.xlsx", "Händelserapporter", rows)
+
+    def _exported(self, request, queryset, file_format):
+        """The rows of an export, written to the access log first: who took which reports
+        out of the portal (the list's filter and search, and the selection), and how many."""
+        rows = [[title for title, _ in EXPORT_COLUMNS]]
+        rows += [
+            [value(incident) for _, value in EXPORT_COLUMNS]
+            for incident in queryset.select_related("handler")
+        ]
+        listed = unquote_plus(request.GET.urlencode()) or "hela listan"
+        if request.POST.get("select_across") == "1":
+            selection = "alla som matchar"
+        else:
+            selection = f"{len(request.POST.getlist(ACTION_CHECKBOX_NAME))} markerade"
+        AccessLogEntry.record_export(
+            request.user, f"Händelserapporter ({file_format}): {listed}; {selection}",
+            rows=len(rows) - 1,
+        )  # fmt: skip
+        return rows
 
 
 def _register_from_call(officer, form):
@@ -461,20 +612,14 @@ def _register_from_call(officer, form):
     return incident
 
 
-def _export_rows(queryset):
-    yield [title for title, _ in EXPORT_COLUMNS]
-    for incident in queryset.select_related("handler"):
-        yield [value(incident) for _, value in EXPORT_COLUMNS]
-
-
 @admin.register(AccessLogEntry)
 class AccessLogAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     """Who opened which report and downloaded which file: read by the officers, changed and
     deleted by nobody (retention removes old rows)."""
 
-    list_display = ["at", "user_email", "action", "reference", "evidence_name"]
+    list_display = ["at", "user_email", "action", "reference", "evidence_name", "exported", "rows"]
     list_filter = ["action"]
-    search_fields = ["reference", "user_email", "evidence_name"]
+    search_fields = ["reference", "user_email", "evidence_name", "exported"]
     date_hierarchy = "at"
 
     def has_add_permission(self, request):

@@ -243,6 +243,27 @@ class Incident(models.Model):
         verbose_name = "händelserapport"
         verbose_name_plural = "händelserapporter"
         ordering = ["-submitted_at", "-created_at"]
+        indexes = [
+            # The officers' list, newest first: the sent reports in order of sending. (On
+            # PostgreSQL, migration 0006 adds the indexes for the search and the statistics.)
+            models.Index(
+                fields=["submitted_at", "created_at", "id"],
+                condition=Q(submitted_at__isnull=False),
+                name="incident_sent_order",
+            ),
+            # The list filtered by status (the new ones, the open ones), newest first.
+            models.Index(
+                fields=["status", "submitted_at"],
+                condition=Q(submitted_at__isnull=False),
+                name="incident_status_sent",
+            ),
+            # The handlers who have sent reports, for the list's filter by handler.
+            models.Index(
+                fields=["handler"],
+                condition=Q(submitted_at__isnull=False),
+                name="incident_handler_sent",
+            ),
+        ]
         constraints = [
             # A sent report always has a reference, a draft never has one.
             models.CheckConstraint(
@@ -743,6 +764,7 @@ class AccessLogEntry(models.Model):
     class Action(models.TextChoices):
         VIEW = "visning", "Visade rapporten"
         DOWNLOAD = "nedladdning", "Laddade ned fil"
+        EXPORT = "export", "Exporterade"
 
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="rapport"
@@ -758,6 +780,10 @@ class AccessLogEntry(models.Model):
     user_email = models.EmailField("e-post")
     action = models.CharField("händelse", max_length=20, choices=Action)
     evidence_name = models.CharField("fil", max_length=255, blank=True)
+    # An export of many reports: which of them (the list's filter, or the statistics' year)
+    # and how many rows the file had.
+    exported = models.CharField("urval", max_length=500, blank=True)
+    rows = models.PositiveIntegerField("antal rader", null=True, blank=True)
     at = models.DateTimeField("när", auto_now_add=True, db_index=True)
 
     objects = AccessLogEntryQuerySet.as_manager()
@@ -769,3 +795,14 @@ class AccessLogEntry(models.Model):
 
     def __str__(self):
         return f"{_local(self.at)} {self.user_email} {self.get_action_display()}"
+
+    @classmethod
+    def record_export(cls, user, exported, *, rows):
+        """An export of reports (or of figures about them) to a file that leaves the portal."""
+        return cls.objects.create(
+            user=user,
+            user_email=user.email,
+            action=cls.Action.EXPORT,
+            exported=exported[: cls._meta.get_field("exported").max_length],
+            rows=rows,
+        )

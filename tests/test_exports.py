@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from incidents.models import Incident
+from incidents.models import AccessLogEntry, Incident
 from portal.exports import safe_cell
 from portal.models import User
 from training.models import Completion, TrainingModule
@@ -124,3 +124,96 @@ def test_an_official_named_as_a_formula_is_text_in_the_training_xlsx(officer, fo
     assert joined.is_date and joined.value.date() == date(2026, 1, 10)
     assert introduction.is_date and introduction.value.date() == date(2026, 2, 1)
     assert "<f>" not in xml
+
+
+# The Excel file's form, and the access log of every export of reports
+
+
+@pytest.fixture
+def dated_report(official, officer):
+    incident = Incident.objects.create(
+        reporter=official, kinds=["hot"], channel="telefon", occurred_on=date(2026, 3, 12)
+    )
+    with transaction.atomic():
+        incident.submit()
+    Incident.objects.filter(pk=incident.pk).update(
+        submitted_at=timezone.make_aware(datetime(2026, 3, 14, 9, 30)),
+        next_follow_up=date(2026, 4, 1),
+    )
+    return incident
+
+
+def column(sheet, title):
+    header = [cell.value for cell in sheet[1]]
+    return header.index(title) + 1
+
+
+def test_the_xlsx_has_dates_as_dates_a_frozen_header_and_filters(client, officer, dated_report):
+    sheet, _ = xlsx(export(client, officer, dated_report, "export_xlsx"))
+    received = sheet.cell(row=2, column=column(sheet, "Mottagen"))
+    assert received.is_date and received.value == datetime(2026, 3, 14, 9, 30)  # Swedish time
+    assert received.number_format == "yyyy-mm-dd hh:mm"
+    occurred = sheet.cell(row=2, column=column(sheet, "Datum"))
+    assert occurred.is_date and occurred.value.date() == date(2026, 3, 12)
+    assert occurred.number_format == "yyyy-mm-dd"
+    follow_up = sheet.cell(row=2, column=column(sheet, "Nästa uppföljning"))
+    assert follow_up.is_date and follow_up.value.date() == date(2026, 4, 1)
+    assert sheet.cell(row=2, column=column(sheet, "Avslutad")).value is None
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:L2"
+    assert sheet["A1"].font.b
+
+
+def test_the_xlsx_columns_are_as_wide_as_their_content(client, officer, dated_report):
+    sheet, _ = xlsx(export(client, officer, dated_report, "export_xlsx"))
+    width = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
+    assert width["Mottagen"] >= len("2026-03-14 09:30")
+    assert width["Hur det nådde"] >= len("Hur det nådde")
+    assert width["Referens"] < width["Nästa uppföljning"] + 10  # not one wide default
+
+
+def test_the_csv_has_dates_as_swedish_excel_reads_them(client, officer, dated_report):
+    rows = csv_rows(export(client, officer, dated_report, "export_csv"))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["Mottagen"] == "2026-03-14 09:30"
+    assert record["Datum"] == "2026-03-12"
+    assert record["Nästa uppföljning"] == "2026-04-01"
+    assert record["Avslutad"] == ""
+
+
+@pytest.mark.parametrize(
+    ("action", "file_format"), [("export_csv", "CSV"), ("export_xlsx", "Excel")]
+)
+def test_an_export_is_in_the_access_log_with_who_what_and_how_many(
+    client, officer, official, dated_report, action, file_format
+):
+    other = Incident.objects.create(reporter=official, kinds=["hat"], channel="brev")
+    with transaction.atomic():
+        other.submit()
+    login_verified(client, officer)
+    data = {"action": action, "_selected_action": [dated_report.pk, other.pk]}
+    response = client.post("/admin/incidents/incident/?status__exact=ny&q=Anna", data)
+    assert response.status_code == 200
+    entry = AccessLogEntry.objects.get(action=AccessLogEntry.Action.EXPORT)
+    assert (entry.user, entry.user_email) == (officer, officer.email)
+    assert entry.exported == (
+        f"Händelserapporter ({file_format}): status__exact=ny&q=Anna; 2 markerade"
+    )
+    assert entry.rows == 2
+
+
+def test_an_export_of_all_that_match_says_so_in_the_access_log(client, officer, dated_report):
+    login_verified(client, officer)
+    data = {"action": "export_csv", "_selected_action": [dated_report.pk], "select_across": "1"}
+    client.post("/admin/incidents/incident/", data)
+    entry = AccessLogEntry.objects.get(action=AccessLogEntry.Action.EXPORT)
+    assert entry.exported == "Händelserapporter (CSV): hela listan; alla som matchar"
+    assert entry.rows == 1
+
+
+def test_the_access_log_shows_what_was_exported(client, officer, dated_report):
+    export(client, officer, dated_report, "export_xlsx")
+    page = client.get("/admin/incidents/accesslogentry/").text
+    assert "Exporterade" in page
+    assert "Händelserapporter (Excel): hela listan; 1 markerade" in page
+    assert "antal rader" in page.lower() and "urval" in page.lower()

@@ -5,12 +5,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents.models import Incident
-from incidents.statistics import year_statistics
+from incidents.models import AccessLogEntry, Incident
+from incidents.statistics import statistics_for_years, year_statistics
 from portal.models import User
 
 from .conftest import PASSWORD, login_verified
@@ -25,8 +26,12 @@ def at(*args):
     return timezone.make_aware(datetime(*args))
 
 
-def sent_report(reporter, submitted_at, *, triaged_after=None, closed_after=None, **fields):
-    """A report sent the way the portal sends it, then moved to the time the test needs."""
+def sent_report(
+    reporter, submitted_at, *, triaged_after=None, closed_after=None, severity="", status="ny",
+    **fields,
+):  # fmt: skip
+    """A report sent the way the portal sends it, then moved to the time (and the triage)
+    the test needs."""
     fields = {"kinds": ["hot"], "channel": "telefon", "police_report": "nej", **fields}
     incident = Incident.objects.create(reporter=reporter, during=SECRET, **fields)
     with transaction.atomic():
@@ -35,6 +40,8 @@ def sent_report(reporter, submitted_at, *, triaged_after=None, closed_after=None
         submitted_at=submitted_at,
         first_triaged_at=submitted_at + triaged_after if triaged_after else None,
         closed_at=submitted_at + closed_after if closed_after else None,
+        severity=severity,
+        status=status,
     )
     return incident
 
@@ -96,12 +103,20 @@ def test_reports_are_counted_per_channel(reports_2025):
     assert per_channel["Telefon"] == 1
     assert per_channel["Vid ett fysiskt möte"] == 1
     assert per_channel["Brev"] == 0
+    assert per_channel["Ej angivet"] == 0
 
 
 def test_the_police_share_is_of_all_the_years_reports(reports_2025):
     stats = year_statistics(2025)
     assert stats.police_reported == 2
     assert stats.police_share == 50
+    per_police = {c.label: c.count for c in stats.per_police_report}
+    assert per_police == {
+        "Polisanmält": 2,
+        "Tänker polisanmäla": 0,
+        "Inte polisanmält": 2,
+        "Ej angivet": 0,
+    }
 
 
 def test_medians_are_in_days_over_the_reports_triaged_and_closed(reports_2025):
@@ -114,17 +129,94 @@ def test_a_year_without_reports_has_zeros_and_no_medians(db):
     stats = year_statistics(2025)
     assert stats.total == 0
     assert sum(c.count for c in stats.per_month) == 0
-    assert stats.police_share is None
+    assert stats.police_share is None and stats.held_back_share is None
     assert stats.median_days_to_triage is None and stats.median_days_to_close is None
+
+
+@pytest.fixture
+def handled_2025(official):
+    """Three reports of 2025 that have been handled, with the answers PTU compares."""
+    sent_report(
+        official, at(2025, 5, 2, 9), consequences=["oro", "avstatt_fraga", "avstatt_mote"],
+        perpetrator_known="ja", police_report="planerad", severity="hog", status="avslutad",
+    )  # fmt: skip
+    sent_report(
+        official, at(2025, 6, 2, 9), consequences=["avstatt_mote"], perpetrator_known="nej",
+        severity="lag", status="atgarder_pagar", police_report="",
+    )  # fmt: skip
+    sent_report(
+        official, at(2025, 7, 2, 9), consequences=["oro", "familj"], severity="hog",
+        status="under_bedomning",
+    )  # fmt: skip
+
+
+def counts(section):
+    return {c.label: c.count for c in section}
+
+
+def test_severity_and_status_are_counted_as_the_officers_have_judged_them(handled_2025):
+    stats = year_statistics(2025)
+    assert counts(stats.per_severity) == {"Låg": 1, "Måttlig": 0, "Hög": 2, "Inte bedömd": 0}
+    assert counts(stats.per_status) == {
+        "Ny": 0, "Under bedömning": 1, "Åtgärder pågår": 1, "Avslutad": 1,
+    }  # fmt: skip
+
+
+def test_holding_back_is_counted_per_answer_and_once_per_report_for_either(handled_2025):
+    stats = year_statistics(2025)
+    assert counts(stats.per_consequence) == {
+        "Oro eller rädsla": 2,
+        "Avstått från att engagera sig i en fråga": 1,
+        "Avstått från ett möte eller en aktivitet": 2,
+        "Familj eller närstående påverkade": 1,
+        "Annan följd": 0,
+        "Ingen följd angiven": 0,
+    }
+    # PTU's self-censorship: reports where the official held back from either.
+    assert stats.held_back == 2
+    assert round(stats.held_back_share, 1) == 66.7
+
+
+def test_whether_the_perpetrator_was_known_and_unanswered_questions_are_counted(handled_2025):
+    stats = year_statistics(2025)
+    assert counts(stats.per_perpetrator) == {
+        "Vet eller tror sig veta vem det var": 1,
+        "Vet inte vem det var": 1,
+        "Ej angivet": 1,
+    }
+    assert counts(stats.per_police_report)["Ej angivet"] == 1
+    assert counts(stats.per_police_report)["Tänker polisanmäla"] == 1
+
+
+def test_the_number_of_queries_does_not_grow_with_the_reports(official):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            statistics_for_years([2025, 2024])
+        return len(captured)
+
+    for year in [2025, 2024]:
+        sent_report(
+            official, at(year, 2, 1, 12), triaged_after=timedelta(days=1),
+            closed_after=timedelta(days=3),
+        )  # fmt: skip
+    few = queries()
+    for day in range(1, 21):
+        sent_report(
+            official, at(2025, 3, day, 12), kinds=["hat", "annat"], consequences=["oro"],
+            triaged_after=timedelta(days=day), closed_after=timedelta(days=day + 1),
+        )  # fmt: skip
+    assert queries() == few
 
 
 # The page
 
 
-def test_the_page_shows_the_chosen_years_figures(reports_2025, officer):
+def test_the_page_shows_the_chosen_year_beside_the_year_before(reports_2025, officer):
     html = as_officer(officer).get(URL, {"ar": "2025"}).text
     assert "Statistik över händelserapporter 2025" in html
-    assert "50,0 % (2 av 4)" in html
+    assert "<caption>Sammanfattning 2025 jämfört med 2024</caption>" in html
+    assert '<th scope="row">Antal rapporter</th><td>4</td><td>1</td>' in html
+    assert "<td>50,0 % (2 av 4)</td><td>0,0 % (0 av 1)</td>" in html
     assert "2,0 dagar (3 bedömda rapporter)" in html
     assert "15,0 dagar (2 avslutade rapporter)" in html
     assert SECRET not in html
@@ -132,16 +224,35 @@ def test_the_page_shows_the_chosen_years_figures(reports_2025, officer):
 
 def test_each_chart_is_an_svg_with_a_title_and_a_table_with_the_same_counts(reports_2025, officer):
     html = as_officer(officer).get(URL, {"ar": "2025"}).text
-    assert html.count('<svg class="statistics-chart" role="img"') == 3
-    assert '<title id="diagram-manad">Rapporter per månad 2025</title>' in html
+    assert html.count('<svg class="statistics-chart" role="img"') == 8
+    assert '<title id="diagram-manad">Rapporter per månad 2025 och 2024</title>' in html
     assert 'aria-labelledby="diagram-manad diagram-manad-beskrivning"' in html
-    assert html.count('<table class="statistics-table">') == 3
-    assert '<th scope="row">januari</th><td>2</td>' in html
+    assert html.count('<table class="statistics-table">') == 8
+    header = (
+        '<th scope="col">Antal 2025</th><th scope="col">Andel 2025</th>'
+        '<th scope="col">Antal 2024</th><th scope="col">Andel 2024</th>'
+    )
+    assert html.count(header) == 8
+    assert '<th scope="row">januari</th><td>2</td><td>50,0 %</td><td>0</td><td>0,0 %</td>' in html
+    assert (
+        '<th scope="row">december</th><td>1</td><td>25,0 %</td><td>1</td><td>100,0 %</td>' in html
+    )
     assert '<th scope="row">Hat eller trakasserier</th><td>2</td>' in html
     assert '<th scope="row">Sociala medier</th><td>2</td>' in html
-    # Each bar has its count in text beside it, not in its length or colour alone.
-    assert html.count('class="statistics-count"') == 12 + 8 + 6
-    assert 'class="statistics-count" x="496" y="16">2</text>' in html  # January, the longest
+    # Each bar has its year and count in text beside it, not in its length, colour or
+    # pattern alone.
+    assert ">2025: 2</text>" in html and ">2024: 1</text>" in html
+
+
+def test_holding_back_is_shown_together_as_well_as_per_answer(handled_2025, officer):
+    html = as_officer(officer).get(URL, {"ar": "2025"}).text
+    assert '<th scope="row">Avstått från ett möte eller en aktivitet</th><td>2</td>' in html
+    assert (
+        '<tr class="statistics-together"><th scope="row">Avstått från en fråga, ett möte eller '
+        "en aktivitet (något av dem)</th><td>2</td><td>66,7 %</td>"
+    ) in html
+    assert ">Avstått från fråga, möte eller aktivitet</text>" in html  # the chart's bar
+    assert "Politikernas trygghetsundersökning" in html
 
 
 def test_the_page_has_no_inline_style_or_script(reports_2025, officer):
@@ -150,12 +261,12 @@ def test_the_page_has_no_inline_style_or_script(reports_2025, officer):
     assert "css/admin-statistics.css" in response.text
 
 
-def test_the_year_is_chosen_among_the_years_with_reports(reports_2025, officer):
+def test_the_years_run_from_the_first_report_to_this_year(reports_2025, officer):
     html = as_officer(officer).get(URL).text
     this_year = timezone.localdate().year
     assert f"Statistik över händelserapporter {this_year}" in html
-    assert '<option value="2025">2025</option>' in html
-    assert '<option value="2024">2024</option>' in html
+    for year in range(2024, this_year + 1):
+        assert f'<option value="{year}"' in html
     assert '<option value="2023">' not in html
 
 
@@ -168,8 +279,8 @@ def test_a_year_that_cannot_be_chosen_shows_the_current_year(reports_2025, offic
 
 def test_a_year_without_data_shows_a_dash(officer):
     html = as_officer(officer).get(URL).text
-    assert "<dt>Polisanmälda</dt>\n    <dd>–</dd>" in html
-    assert "<dd>–</dd>" in html.split("Tid till avslut (median)")[1]
+    assert '<th scope="row">Polisanmälda</th><td>–</td><td>–</td>' in html
+    assert "<td>–</td><td>–</td>" in html.split("Tid till avslut (median)")[1]
 
 
 def test_the_page_has_breadcrumbs_back_to_the_reports(officer):
@@ -190,25 +301,49 @@ def test_the_csv_file_has_the_same_figures_for_swedish_excel(reports_2025, offic
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
     lines = body.decode("utf-8-sig").split("\r\n")
-    assert lines[:3] == ["Avsnitt;Uppgift;Värde", "År;;2025", "Rapporter;Totalt;4"]
-    assert "Per månad;januari;2" in lines
-    assert "Per månad;december;1" in lines
-    assert "Per typ av händelse;Hat eller trakasserier;2" in lines
-    assert "Per kanal;Vid ett fysiskt möte;1" in lines
-    assert "Polisanmälda;Antal;2" in lines
-    assert "Polisanmälda;Andel (%);50,0" in lines
-    assert "Tid till första bedömning;Median (dagar);2,0" in lines
-    assert "Tid till avslut;Median (dagar);15,0" in lines
+    assert lines[:3] == [
+        "Avsnitt;Uppgift;Valt år;Året före", "År;;2025;2024", "Rapporter;Totalt;4;1",
+    ]  # fmt: skip
+    assert "Rapporter per månad;januari;2;0" in lines
+    assert "Rapporter per månad;december;1;1" in lines
+    assert "Rapporter per typ av händelse;Hat eller trakasserier;2;0" in lines
+    assert "Rapporter per kanal;Vid ett fysiskt möte;1;0" in lines
+    assert "Rapporter per allvarlighet;Inte bedömd;4;1" in lines
+    assert "Polisanmälda;Antal;2;0" in lines
+    assert "Polisanmälda;Andel (%);50,0;0,0" in lines
+    assert "Tid till första bedömning;Median (dagar);2,0;" in lines
+    assert "Tid till avslut;Median (dagar);15,0;" in lines
     assert SECRET.encode() not in body
+
+
+def test_the_csv_file_counts_holding_back_per_answer_and_together(handled_2025, officer):
+    response = as_officer(officer).get(URL, {"ar": "2025", "format": "csv"})
+    lines = response.content.decode("utf-8-sig").split("\r\n")
+    section = "Följder för den som rapporterat"
+    assert f"{section};Avstått från att engagera sig i en fråga;1;0" in lines
+    assert f"{section};Avstått från ett möte eller en aktivitet;2;0" in lines
+    together = "Avstått från en fråga, ett möte eller en aktivitet (något av dem)"
+    assert f"{section};{together};2;0" in lines
+    assert f"{section};{together}, andel (%);66,7;" in lines
 
 
 def test_the_csv_file_leaves_missing_figures_empty(officer):
     response = as_officer(officer).get(URL, {"ar": "2025", "format": "csv"})
     lines = response.content.decode("utf-8-sig").split("\r\n")
     this_year = timezone.localdate().year
-    assert f"År;;{this_year}" in lines
-    assert "Polisanmälda;Andel (%);" in lines
-    assert "Tid till avslut;Median (dagar);" in lines
+    assert f"År;;{this_year};{this_year - 1}" in lines
+    assert "Polisanmälda;Andel (%);;" in lines
+    assert "Tid till avslut;Median (dagar);;" in lines
+
+
+def test_downloading_the_csv_file_is_in_the_access_log(reports_2025, officer):
+    response = as_officer(officer).get(URL, {"ar": "2025", "format": "csv"})
+    lines = [line for line in response.content.decode("utf-8-sig").split("\r\n") if line]
+    entry = AccessLogEntry.objects.get()
+    assert entry.action == AccessLogEntry.Action.EXPORT
+    assert (entry.user, entry.user_email) == (officer, officer.email)
+    assert entry.exported == "Statistik 2025 jämförd med 2024"
+    assert entry.rows == len(lines) - 1
 
 
 # Who may see it
