@@ -5,19 +5,21 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
-from portal.admin_site import OfficersOnlyMixin, officers_only
+from portal.admin_site import OfficersOnlyMixin
 from portal.exports import csv_response, xlsx_response
 from portal.models import User
+from portal.security import is_verified_officer, verified_officer_required
 from portal.words import counted
 
 from . import evidence
@@ -33,7 +35,6 @@ from .models import (
     Severity,
     Supplement,
     TriageChange,
-    reads_all_reports,
 )
 from .report_list import MineFilter, follow_up, handler_name, mail_failed, received
 from .statistics import statistics_view
@@ -108,7 +109,7 @@ class WriteOnceInline(OfficersOnlyMixin, admin.StackedInline):
     fields = ["text"]
 
     def has_add_permission(self, request, obj=None):
-        return officers_only(request)
+        return is_verified_officer(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -323,12 +324,11 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         )
         return [statistics, register, *super().get_urls()]  # before <path:object_id>/
 
+    @method_decorator(verified_officer_required)
     def register_call_view(self, request):
         """An official calls and tells what happened: the security officer writes the report
         down for them, with the files they have (sent by mail, say). The official is the
         reporter, as if they had sent it themselves."""
-        if not reads_all_reports(request.user):
-            raise PermissionDenied("Bara säkerhetshandläggare kan registrera rapporter.")
         form = RegisterCallForm(request.POST or None, request.FILES or None)
         if not form.is_bound:
             form.initial["submission_token"] = uuid.uuid4()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from portal.security import has_second_factor
+from portal.security import is_verified_officer
 from riskassessment.scoring import Level as Severity
 
 from .evidence import private_storage, remember_written
@@ -573,19 +573,11 @@ class Supplement(models.Model):
         return f"{'Svar' if self.in_reply_to_id else 'Komplettering'} {_local(self.created_at)}"
 
 
-def reads_all_reports(user):
-    """Security officers read every sent report, but
-    only with the second factor the admin asks for: a password alone must not open them all."""
-    # Group membership only: a superuser or staff with a stray permission is not a
-    # security officer, as in the admin.
-    return user.is_security_officer and has_second_factor(user)
-
-
 class EvidenceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The author's own files; and to security officers, the files of sent reports."""
         mine = Q(incident__reporter=user)
-        if reads_all_reports(user):
+        if is_verified_officer(user):
             return self.filter(mine | Q(incident__submitted_at__isnull=False))
         return self.filter(mine)
 

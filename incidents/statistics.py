@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
 from portal.exports import csv_response
+from portal.security import verified_officer_required
 
 from .models import Channel, Incident, Kind, PoliceReport
 
@@ -181,10 +181,8 @@ def charts(stats):
 # admin.site.admin_view (staff, logged in with a second factor).
 
 
+@verified_officer_required
 def statistics_view(request):
-    user = request.user
-    if not (getattr(user, "is_security_officer", False) and user.is_verified()):
-        raise PermissionDenied("Statistiken är till för säkerhetshandläggarna.")
     years = years_with_reports()
     year = _chosen_year(request.GET.get("ar"), years)
     stats = year_statistics(year)

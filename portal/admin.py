@@ -10,6 +10,7 @@ from django.urls import path, reverse
 
 from . import twofactor
 from .models import SECURITY_OFFICERS, User
+from .security import is_verified_officer
 from .words import counted
 
 
@@ -195,7 +196,7 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     def has_reset_two_factor_permission(self, request):
-        return request.user.is_superuser or request.user.is_security_officer
+        return request.user.is_superuser or is_verified_officer(request.user)
 
     @admin.action(description="Återställ tvåstegsverifiering", permissions=["reset_two_factor"])
     def reset_two_factor(self, request, queryset):

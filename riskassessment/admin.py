@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portal.admin_site import LabelledListEditableMixin
+from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin
 
 from .models import Answer, Assessment, Question
 
@@ -32,7 +32,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     """Read-only, and only what the official has chosen to share: an unshared inventory is
     theirs alone, and does not show here even to a superuser."""
 
@@ -49,12 +49,6 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).shared().with_answers().select_related("owner")
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff and request.user.is_security_officer
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
 
     def has_add_permission(self, request):
         return False

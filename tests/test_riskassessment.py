@@ -682,6 +682,7 @@ def test_the_admin_grants_no_change_of_inventories(rf, officer):
 
     request = rf.get(ADMIN)
     request.user = officer
+    officer.is_verified = lambda: True  # as django-otp's middleware marks a verified login
     model_admin = site._registry[Assessment]
     assert model_admin.has_view_permission(request)
     assert not model_admin.has_add_permission(request)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from guidance.models import Phase, Section
 from guidance.rendering import contacts_by_key, render, rendered_sections
-from portal.security import has_second_factor
+from portal.security import is_verified_officer
 
 # At most one reminder a month to an official who has not taken the introduction.
 REMINDER_INTERVAL = timedelta(days=30)
@@ -26,7 +26,7 @@ class TrainingModuleQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Officials see the published modules; the security officers, once they have given
         their second factor, also the drafts (as in the admin, where the drafts are made)."""
-        if user.is_authenticated and user.is_security_officer and has_second_factor(user):
+        if is_verified_officer(user):
             return self
         return self.published()
 
