@@ -14,14 +14,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from guidance.rendering import checklist
-from portal.security import keep_post_until_login, kept_initial
+from portal.security import KeptThroughLogin
 
 from . import evidence
 from .forms import PoliceReportForm, ReportForm, SupplementForm, reply_form
 from .models import Evidence, Incident, PoliceReport, Supplement
 
-UNSENT_KEY = "incidents:unsent_report"
-UNSENT_SUPPLEMENT_KEY = "incidents:unsent_supplement"
+KEPT_REPORT = KeptThroughLogin("incidents:report")
+KEPT_SUPPLEMENT = KeptThroughLogin("incidents:supplement")
 
 
 def _get_incident_for_user(user, pk):
@@ -52,7 +52,7 @@ def _incident_for_token(user, token):
 def _keep_unsent_report(request):
     """The session ran out while the official was writing: keep what they wrote (not
     the files, which can't be kept without a login) and give it back after login."""
-    keep_post_until_login(request, UNSENT_KEY, ReportForm(request.POST))
+    KEPT_REPORT.keep(request, ReportForm(request.POST))
     return redirect_to_login(request.path + "?aterstall=1")
 
 
@@ -78,7 +78,7 @@ def report(request, pk=None):
     if not form.is_bound:
         token = incident.submission_token if incident else uuid.uuid4()
         form.initial["submission_token"] = token
-        if request.GET.get("aterstall") and (restored := kept_initial(request, UNSENT_KEY, form)):
+        if request.GET.get("aterstall") and (restored := KEPT_REPORT.take_initial(request, form)):
             form.initial.update(restored)
             messages.info(
                 request,
@@ -152,9 +152,7 @@ def detail(request, pk):
     if incident.is_draft:
         return redirect("incidents:draft", incident.pk)
     form = SupplementForm(initial={"submission_token": uuid.uuid4()})
-    if request.GET.get("aterstall") and (
-        kept := kept_initial(request, UNSENT_SUPPLEMENT_KEY, form)
-    ):
+    if request.GET.get("aterstall") and (kept := KEPT_SUPPLEMENT.take_initial(request, form)):
         message = incident.messages.filter(pk=kept.get("in_reply_to") or None).first()
         if message is not None:
             form = reply_form(message)
@@ -222,7 +220,7 @@ def supplement(request, pk):
     """Information added to a sent report, or an answer to a message in it.
     Not @login_required: a login that ran out must not lose what the official wrote."""
     if not request.user.is_authenticated:
-        keep_post_until_login(request, UNSENT_SUPPLEMENT_KEY, SupplementForm(request.POST))
+        KEPT_SUPPLEMENT.keep(request, SupplementForm(request.POST))
         return redirect_to_login(reverse("incidents:detail", args=[pk]) + "?aterstall=1")
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:

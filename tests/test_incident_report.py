@@ -20,7 +20,7 @@ from PIL import Image
 
 from incidents.forms import ReportForm
 from incidents.models import MAX_TEXT, Evidence, Incident, ReferenceCounter
-from incidents.views import UNSENT_KEY, UNSENT_SUPPLEMENT_KEY
+from incidents.views import KEPT_REPORT, KEPT_SUPPLEMENT
 
 from .conftest import PASSWORD, login_verified, post_after_idle_timeout
 
@@ -404,7 +404,7 @@ def test_a_timed_out_officials_kept_report_holds_only_the_forms_fields_within_th
         action=os.urandom(50_000).hex(),
     )
     post_after_idle_timeout(client, official, "/rapportera/", data)
-    kept = client.session[UNSENT_KEY]["data"]["values"]
+    kept = client.session[KEPT_REPORT.session_key]["data"]["values"]
     assert set(kept) <= set(ReportForm.base_fields) - {"files"}
     assert "during" not in kept and "kinds" not in kept
     assert kept["place"] == ["Facebook, min offentliga sida"]
@@ -425,7 +425,7 @@ def test_a_timed_out_officials_kept_supplement_is_within_the_forms_limit(client,
     url = f"/mina-rapporter/{incident.pk}/komplettera/"
     big = os.urandom(850_000).hex()
     post_after_idle_timeout(client, official, url, {"text": big, "extra": "y"})
-    assert client.session[UNSENT_SUPPLEMENT_KEY]["data"]["values"] == {}
+    assert client.session[KEPT_SUPPLEMENT.session_key]["data"]["values"] == {}
     assert session_bytes() < 5_000
 
 

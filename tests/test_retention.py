@@ -300,7 +300,7 @@ def test_expired_sessions_with_text_kept_from_a_time_out_are_removed(gallra):
     from django.contrib.sessions.models import Session
 
     old = SessionStore()
-    old["incidents:unsent_report"] = {"owner": 1, "data": {"during": ["Hemlig text"]}}
+    old["kept_through_login:incidents:report"] = {"owner": 1, "data": {"during": ["Hemlig text"]}}
     old.set_expiry(60)
     old.create()
     fresh = SessionStore()

@@ -453,19 +453,19 @@ def test_a_visitor_logs_in_to_save_and_finds_the_answers_still_there(client, off
 
 
 def test_only_the_checked_answers_are_kept_for_the_login_never_the_raw_post(client):
-    from riskassessment.views import UNSAVED_KEY
+    from riskassessment.views import KEPT_ANSWERS
 
     data = answers(Level.HOG, notes={0: "Kort anteckning"})
     client.post(SAVE, data | {"annat": "x" * 50_000, "activity": "y" * 5_000})
-    kept = client.session[UNSAVED_KEY]["data"]
-    assert kept == data
-    assert "annat" not in kept
+    kept = client.session[KEPT_ANSWERS.session_key]["data"]["values"]
+    assert kept == {name: [value] for name, value in data.items() if value}
+    assert "annat" not in kept and "activity" not in kept
 
     client.session.flush()
     response = client.post(SAVE, answers(notes={1: "z" * 2001}))
     assert response.status_code == 200
     assert "Anteckning till fråga 2" in response.text
-    assert UNSAVED_KEY not in client.session
+    assert KEPT_ANSWERS.session_key not in client.session
 
 
 def test_a_visitors_answers_go_only_to_a_login_soon_after(client, official):
