@@ -6,7 +6,6 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -333,7 +332,13 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         if not form.is_bound:
             form.initial["submission_token"] = uuid.uuid4()
         if form.is_valid():
-            incident = _register_from_call(request.user, form)
+            incident = form.save(commit=False).save_report(
+                reporter=form.cleaned_data["reporter"],
+                token=form.cleaned_data["submission_token"],
+                files=form.cleaned_data["files"],
+                send=True,
+                registered_by=request.user,
+            )
             self.message_user(
                 request,
                 f"Rapporten {incident.reference} är registrerad för {incident.reporter}. "
@@ -439,26 +444,6 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     @admin.action(description="Exportera valda till Excel (XLSX)")
     def export_xlsx(self, request, queryset):
         return xlsx_response("handelserapporter.xlsx", "Händelserapporter", _export_rows(queryset))
-
-
-def _register_from_call(officer, form):
-    token = form.cleaned_data["submission_token"]
-    if (done := Incident.objects.filter(submission_token=token).first()) is not None:
-        return done  # the same form sent twice
-    try:
-        with evidence.atomic():
-            incident = form.save(commit=False)
-            incident.reporter = form.cleaned_data["reporter"]
-            incident.submission_token = token
-            incident.save()
-            incident.attach(form.cleaned_data["files"])
-            incident.submit(registered_by=officer)
-    except IntegrityError:
-        # Sent twice at the same instant: the other request has made the report.
-        if (done := Incident.objects.filter(submission_token=token).first()) is None:
-            raise
-        return done
-    return incident
 
 
 def _export_rows(queryset):

@@ -3,7 +3,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import IntegrityError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from portal.security import KeptThroughLogin
 
 from . import evidence
 from .forms import PoliceReportForm, ReportForm, SupplementForm, reply_form
-from .models import Evidence, Incident, PoliceReport, Supplement
+from .models import Evidence, Incident, PoliceReport, Supplement, once_per_form
 
 KEPT_REPORT = KeptThroughLogin("incidents:report")
 KEPT_SUPPLEMENT = KeptThroughLogin("incidents:supplement")
@@ -38,12 +37,9 @@ def _get_evidence_for_user(user, incident_pk, pk):
 
 
 def _incident_for_token(user, token):
-    """The report this form has already made, if the same form is sent again."""
-    try:
-        token = uuid.UUID(str(token))
-    except ValueError:
-        return None
-    incident = Incident.objects.filter(submission_token=token).first()
+    """The report this form has already made, if the same form is sent again; a form of
+    someone else's report is a 404, as if it did not exist."""
+    incident = Incident.objects.made_by_form(token).first()
     if incident is not None and incident.reporter_id != user.pk:
         raise Http404
     return incident
@@ -87,13 +83,14 @@ def report(request, pk=None):
                 "Skicka rapporten.",
             )
     if form.is_valid():
-        try:
-            incident = _save_report(request.user, form, send=not draft)
-        except IntegrityError:
-            # The same form, sent twice at once: the other request has made the report.
-            incident = _incident_for_token(request.user, form.cleaned_data["submission_token"])
-            if incident is None:
-                raise
+        incident = form.save(commit=False).save_report(
+            reporter=request.user,
+            token=form.cleaned_data["submission_token"],
+            files=form.cleaned_data["files"],
+            send=not draft,
+        )
+        if incident.reporter_id != request.user.pk:
+            raise Http404  # a form of someone else's report, sent at the same instant as theirs
         if draft:
             messages.success(request, "Utkastet är sparat. Det syns bara för dig.")
             return redirect("incidents:draft", incident.pk)
@@ -103,24 +100,6 @@ def report(request, pk=None):
         "incidents/report_form.html",
         {"form": form, "incident": incident, "files_lost": bool(request.FILES)},
     )
-
-
-def _save_report(user, form, *, send):
-    with evidence.atomic():
-        incident = form.save(commit=False)
-        if incident.pk is not None:
-            # Two clicks on Skicka for the same draft: the second waits here for the first.
-            current = Incident.objects.select_for_update().get(pk=incident.pk)
-            if not current.is_draft:
-                return current
-        else:
-            incident.reporter = user
-            incident.submission_token = form.cleaned_data["submission_token"]
-        incident.save()
-        incident.attach(form.cleaned_data["files"])
-        if send:
-            incident.submit()
-    return incident
 
 
 @login_required
@@ -234,19 +213,16 @@ def supplement(request, pk):
         return _detail_page(request, incident, form=form)
     token = form.cleaned_data["submission_token"]
     was_closed = incident.status == Incident.Status.AVSLUTAD
-    if not Supplement.objects.filter(submission_token=token).exists():
-        try:
-            with evidence.atomic():
-                incident.add_supplement(
-                    request.user,
-                    form.cleaned_data["text"],
-                    form.cleaned_data["files"],
-                    token,
-                    in_reply_to=message,
-                )
-        except IntegrityError:
-            if not Supplement.objects.filter(submission_token=token).exists():
-                raise
+    once_per_form(
+        Supplement.objects.filter(submission_token=token),
+        lambda: incident.add_supplement(
+            request.user,
+            form.cleaned_data["text"],
+            form.cleaned_data["files"],
+            token,
+            in_reply_to=message,
+        ),
+    )
     done = (
         "Tack. Ditt svar är sparat i rapporten."
         if message

@@ -13,6 +13,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from incidents.models import Incident
 from portal.models import User
 
 from .conftest import PASSWORD, login_verified, make_officer
@@ -283,7 +284,7 @@ def test_report_text_stays_out_of_error_reports_and_logs(client, official, setti
     client.force_login(official)
     secret = "Grannen på Storgatan 5 hotade mig"
     try:
-        with mock.patch("incidents.views._save_report", side_effect=RuntimeError("krasch")):
+        with mock.patch.object(Incident, "save_report", side_effect=RuntimeError("krasch")):
             response = client.post(
                 "/rapportera/",
                 {
