@@ -4,6 +4,8 @@ import re
 from django.db import connection, models
 from django.db.models import Max
 
+from portal.models import Publication
+
 
 class Phase(models.TextChoices):
     START = "start", "Startsidan"
@@ -19,9 +21,7 @@ class SectionQuerySet(models.QuerySet):
 
 
 class Section(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "utkast", "Utkast"
-        PUBLISHED = "publicerad", "Publicerad"
+    Status = Publication
 
     phase = models.CharField("fas", max_length=10, choices=Phase)
     slug = models.SlugField(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guidance.rendering import contacts_by_key, render
+from portal.models import Publication
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +58,7 @@ class Notice(models.Model):
     police's and Säpo's picture of the threat before an election. Behind the login: it is
     not for the open web."""
 
-    class Status(models.TextChoices):
-        DRAFT = "utkast", "Utkast"
-        PUBLISHED = "publicerad", "Publicerad"
+    Status = Publication
 
     class Importance(models.TextChoices):
         NORMAL = "normal", "Vanlig"

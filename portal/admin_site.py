@@ -170,3 +170,21 @@ class OfficersOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return is_verified_officer(request.user) and super().has_delete_permission(request, obj)
+
+
+class ReadOnlyInline(OfficersOnlyMixin, admin.TabularInline):
+    """Rows shown with the page they belong to and never changed there: what an official
+    sent in (files, supplements, answers) and the history of a report. As the rest of the
+    officers' work, for the officers alone."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -16,6 +16,14 @@ from django.utils.http import urlsafe_base64_encode
 SECURITY_OFFICERS = "Säkerhetshandläggare"
 
 
+class Publication(models.TextChoices):
+    """Whether what the security officers write (a section of the plan, a notice, a
+    training module) is out for the officials to read, or still a draft."""
+
+    DRAFT = "utkast", "Utkast"
+    PUBLISHED = "publicerad", "Publicerad"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin
+from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin, ReadOnlyInline
 
 from .models import Answer, Assessment, Question
 
@@ -14,21 +14,10 @@ class QuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     fields = ["text", "help_text", "high_advice", "order", "is_active", "updated_at"]
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(ReadOnlyInline):
     model = Answer
     fields = ["question_text", "level", "note", "high_advice"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Assessment)

@@ -168,3 +168,28 @@ def test_only_an_active_staff_member_of_the_group_with_the_second_factor_is_a_ve
     officer.is_active = False
     officer.save()
     assert not is_verified_officer(verified(User.objects.get(pk=officer.pk)))
+
+
+def test_the_lists_shown_read_only_on_the_officers_pages_are_read_only_and_theirs(rf, officer):
+    from django.contrib import admin
+
+    from portal.admin_site import ReadOnlyInline
+
+    inlines = [
+        inline(model_admin.model, admin.site)
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+        if issubclass(inline, ReadOnlyInline)
+    ]
+    names = {type(inline).__name__ for inline in inlines}
+    assert {"EvidenceInline", "SupplementInline", "TriageChangeInline", "AnswerInline"} <= names
+    request = rf.get("/admin/")
+    request.user = officer
+    for inline in inlines:
+        assert not inline.has_view_permission(request)  # no second factor yet
+    officer.is_verified = lambda: True
+    for inline in inlines:
+        assert inline.has_view_permission(request)
+        assert not inline.has_add_permission(request, None)
+        assert not inline.has_change_permission(request)
+        assert not inline.has_delete_permission(request)

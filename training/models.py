@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from guidance.models import Phase, Section
 from guidance.rendering import contacts_by_key, render, rendered_sections
+from portal.models import Publication
 from portal.security import is_verified_officer
 
 # At most one reminder a month to an official who has not taken the introduction.
@@ -41,9 +42,7 @@ class TrainingModule(models.Model):
     The plan gives the region the duty to introduce new officials to personal security and
     to offer training, and each official the duty to take part."""
 
-    class Status(models.TextChoices):
-        DRAFT = "utkast", "Utkast"
-        PUBLISHED = "publicerad", "Publicerad"
+    Status = Publication
 
     title = models.CharField("rubrik", max_length=200)
     slug = models.SlugField(
