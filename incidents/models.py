@@ -418,7 +418,7 @@ class Incident(models.Model):
             reference=self.reference or "",
             user=user,
             user_email=user.email,
-            action=AccessLogEntry.Action.DOWNLOAD if evidence else AccessLogEntry.Action.VIEW,
+            action=AccessLogEntry.Action.NEDLADDNING if evidence else AccessLogEntry.Action.VISNING,
             evidence_name=evidence.original_name if evidence else "",
         )
 
@@ -797,8 +797,8 @@ class AccessLogEntry(models.Model):
     reference and the e-mail address are copied so the row outlives both."""
 
     class Action(models.TextChoices):
-        VIEW = "visning", "Visade rapporten"
-        DOWNLOAD = "nedladdning", "Laddade ned fil"
+        VISNING = "visning", "Visade rapporten"
+        NEDLADDNING = "nedladdning", "Laddade ned fil"
 
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="rapport"

@@ -20,8 +20,8 @@ class Publication(models.TextChoices):
     """Whether what the security officers write (a section of the plan, a notice, a
     training module) is out for the officials to read, or still a draft."""
 
-    DRAFT = "utkast", "Utkast"
-    PUBLISHED = "publicerad", "Publicerad"
+    UTKAST = "utkast", "Utkast"
+    PUBLICERAD = "publicerad", "Publicerad"
 
 
 class UserManager(BaseUserManager):
@@ -52,19 +52,19 @@ class UserManager(BaseUserManager):
     def officials(self):
         """The active elected officials: everyone the notices, the training and its
         reminders are for. The security officers and other staff are not among them."""
-        return self.filter(is_active=True, is_staff=False, role=self.model.Role.OFFICIAL)
+        return self.filter(is_active=True, is_staff=False, role=self.model.Role.FORTROENDEVALD)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
-        OFFICIAL = "fortroendevald", "Förtroendevald"
-        SECURITY_OFFICER = "sakerhetshandlaggare", "Säkerhetshandläggare"
+        FORTROENDEVALD = "fortroendevald", "Förtroendevald"
+        SAKERHETSHANDLAGGARE = "sakerhetshandlaggare", "Säkerhetshandläggare"
 
     email = models.EmailField("e-postadress", unique=True)
     full_name = models.CharField("namn", max_length=150)
     phone = models.CharField("telefon", max_length=40, blank=True)
     party = models.CharField("parti", max_length=100, blank=True)
-    role = models.CharField("roll", max_length=30, choices=Role, default=Role.OFFICIAL)
+    role = models.CharField("roll", max_length=30, choices=Role, default=Role.FORTROENDEVALD)
     is_active = models.BooleanField("aktiv", default=True)
     is_staff = models.BooleanField(
         "personal", default=False, help_text="Får logga in i administrationen."
@@ -108,7 +108,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         leaves the group (and stays staff if they were, as IT does)."""
         officers = Group.objects.filter(name=SECURITY_OFFICERS)
         self.role = role
-        if role == self.Role.SECURITY_OFFICER:
+        if role == self.Role.SAKERHETSHANDLAGGARE:
             self.is_staff = True
             self.save(update_fields=["role", "is_staff"])
             self.groups.add(officers.get())

@@ -2,11 +2,11 @@ from django.contrib import admin
 
 from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin, ReadOnlyInline
 
-from .models import Answer, Assessment, Question
+from .models import Answer, Assessment, RiskQuestion
 
 
-@admin.register(Question)
-class QuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
+@admin.register(RiskQuestion)
+class RiskQuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ["text", "order", "is_active", "updated_at"]
     list_editable = ["order", "is_active"]
     list_display_links = ["text"]

@@ -60,7 +60,7 @@ def officer(db):
 def make_officer(email, full_name):
     """A security officer: staff, in the group the migration made, not a superuser."""
     return User.objects.create_user(
-        email, PASSWORD, full_name=full_name, role=User.Role.SECURITY_OFFICER
+        email, PASSWORD, full_name=full_name, role=User.Role.SAKERHETSHANDLAGGARE
     )
 
 

@@ -111,7 +111,7 @@ def test_security_officer_creates_an_account_without_a_password(client, officer)
             "full_name": "Cecilia Ceder",
             "phone": "",
             "party": "Partiet",
-            "role": User.Role.OFFICIAL,
+            "role": User.Role.FORTROENDEVALD,
         },
     )
     assert response.status_code == 302
@@ -295,13 +295,13 @@ def officer_rights(user):
 
 
 def test_giving_the_role_gives_the_group_and_the_admin(official):
-    official.set_role(User.Role.SECURITY_OFFICER)
-    assert officer_rights(official) == (User.Role.SECURITY_OFFICER, True, True)
+    official.set_role(User.Role.SAKERHETSHANDLAGGARE)
+    assert officer_rights(official) == (User.Role.SAKERHETSHANDLAGGARE, True, True)
 
 
 def test_taking_the_role_away_takes_the_group_and_leaves_the_staff_flag(officer):
-    officer.set_role(User.Role.OFFICIAL)
-    assert officer_rights(officer) == (User.Role.OFFICIAL, True, False)
+    officer.set_role(User.Role.FORTROENDEVALD)
+    assert officer_rights(officer) == (User.Role.FORTROENDEVALD, True, False)
     assert not officer.is_security_officer  # the same object does not answer from before
 
 
@@ -309,7 +309,7 @@ def test_an_account_made_with_the_role_is_in_the_group(db):
     user = User.objects.create_user(
         "olle@example.se", full_name="Olle", role="sakerhetshandlaggare"
     )
-    assert officer_rights(user) == (User.Role.SECURITY_OFFICER, True, True)
+    assert officer_rights(user) == (User.Role.SAKERHETSHANDLAGGARE, True, True)
 
 
 def test_a_superuser_changes_an_officer_back_to_an_official_in_the_admin(client, it_staff):
@@ -318,11 +318,15 @@ def test_a_superuser_changes_an_officer_back_to_an_official_in_the_admin(client,
     page = client.get(f"/admin/portal/user/{colleague.pk}/change/")
     form = page.context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data |= {"role": User.Role.OFFICIAL, "date_joined_0": "2026-01-01", "date_joined_1": "12:00"}
+    data |= {
+        "role": User.Role.FORTROENDEVALD,
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "12:00",
+    }
     response = client.post(f"/admin/portal/user/{colleague.pk}/change/", data)
     assert response.status_code == 302
     # The form still held the group; the role decides.
-    assert officer_rights(colleague) == (User.Role.OFFICIAL, True, False)
+    assert officer_rights(colleague) == (User.Role.FORTROENDEVALD, True, False)
 
 
 def test_createsuperuser_makes_an_account_for_it_that_reads_no_reports(db, monkeypatch):
@@ -332,7 +336,7 @@ def test_createsuperuser_makes_an_account_for_it_that_reads_no_reports(db, monke
     call_command("createsuperuser", interactive=False, email="it@example.se", full_name="Ivar It")
     user = User.objects.get(email="it@example.se")
     assert user.is_superuser
-    assert officer_rights(user) == (User.Role.OFFICIAL, True, False)
+    assert officer_rights(user) == (User.Role.FORTROENDEVALD, True, False)
 
 
 def test_the_demo_officer_is_in_the_group_and_the_demo_official_is_not(db, settings):
@@ -342,5 +346,5 @@ def test_the_demo_officer_is_in_the_group_and_the_demo_official_is_not(db, setti
     call_command("create_demo_users", stdout=io.StringIO())
     officer = User.objects.get(email="handlaggare@example.se")
     official = User.objects.get(email="fortroendevald@example.se")
-    assert officer_rights(officer) == (User.Role.SECURITY_OFFICER, True, True)
-    assert officer_rights(official) == (User.Role.OFFICIAL, False, False)
+    assert officer_rights(officer) == (User.Role.SAKERHETSHANDLAGGARE, True, True)
+    assert officer_rights(official) == (User.Role.FORTROENDEVALD, False, False)

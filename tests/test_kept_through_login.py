@@ -23,7 +23,7 @@ URL = "/utbildning/resor/"
 @pytest.fixture
 def module(db):
     module = TrainingModule.objects.create(
-        title="Resor", slug="resor", status=TrainingModule.Status.PUBLISHED, order=100
+        title="Resor", slug="resor", status=TrainingModule.Status.PUBLICERAD, order=100
     )
     taxi = module.questions.create(text="Hur beställer du helst taxi?", order=1)
     taxi.choices.create(text="Förbeställd, från ett känt bolag", is_correct=True)

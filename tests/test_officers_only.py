@@ -13,7 +13,7 @@ from incidents.models import Incident
 from notices.models import Notice
 from portal.models import SECURITY_OFFICERS, User
 from portal.security import is_verified_officer
-from riskassessment.models import Answer, Assessment, Question
+from riskassessment.models import Answer, Assessment, RiskQuestion
 from riskassessment.scoring import Level
 from training.models import TrainingModule
 
@@ -34,7 +34,7 @@ def places(official, django_capture_on_commit_callbacks):
     incident = Incident.objects.get()
     assessment = Assessment.record(
         official,
-        [Answer.for_question(q, Level.HOG) for q in Question.objects.active()],
+        [Answer.for_question(q, Level.HOG) for q in RiskQuestion.objects.active()],
         activity="Torgmöte",
         date="2026-05-14",
     )
@@ -59,7 +59,7 @@ def places(official, django_capture_on_commit_callbacks):
         "/admin/training/trainingmodule/",
         f"/admin/training/trainingmodule/{module.pk}/change/",
         "/admin/training/trainingmodule/oversikt/",
-        f"/admin/training/question/{question.pk}/change/",
+        f"/admin/training/quizquestion/{question.pk}/change/",
         "/admin/training/completion/",
         "/admin/training/completion/add/",
     ]

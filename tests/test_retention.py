@@ -23,7 +23,7 @@ from incidents.models import (
     Supplement,
     TriageChange,
 )
-from riskassessment.models import Answer, Assessment, Question
+from riskassessment.models import Answer, Assessment, RiskQuestion
 from riskassessment.scoring import Level
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def draft(reporter):
 
 
 def assessment(owner):
-    question = Question.objects.active().first()
+    question = RiskQuestion.objects.active().first()
     return Assessment.record(
         owner, [Answer.for_question(question, Level.HOG)], activity="Medborgardialog",
         date=datetime.date(2026, 5, 4),

@@ -7,7 +7,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from riskassessment.models import Answer, Assessment, Question
+from riskassessment.models import Answer, Assessment, RiskQuestion
 from riskassessment.scoring import Level
 from tests.conftest import PASSWORD, login_verified, post_after_idle_timeout
 
@@ -21,7 +21,7 @@ ACTIVITY = {"activity": "Torgmöte om vårdcentralen", "date": "2026-05-14", "pl
 
 
 def questions():
-    return list(Question.objects.active())
+    return list(RiskQuestion.objects.active())
 
 
 def answers(*levels, notes=None, default=Level.LAG):
@@ -701,7 +701,7 @@ def test_staff_who_are_not_security_officers_see_no_inventories(client, official
 def test_the_security_officer_edits_a_question_in_the_admin(client, officer):
     question = questions()[0]
     login_verified(client, officer)
-    url = f"/admin/riskassessment/question/{question.pk}/change/"
+    url = f"/admin/riskassessment/riskquestion/{question.pk}/change/"
     assert client.get(url).status_code == 200
     response = client.post(
         url,

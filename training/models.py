@@ -22,7 +22,7 @@ def start_of(day):
 
 class TrainingModuleQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=TrainingModule.Status.PUBLISHED)
+        return self.filter(status=TrainingModule.Status.PUBLICERAD)
 
     def visible_to(self, user):
         """Officials see the published modules; the security officers, once they have given
@@ -70,7 +70,7 @@ class TrainingModule(models.Model):
     )
     order = models.PositiveIntegerField("ordning", default=0)
     status = models.CharField(
-        "status", max_length=10, choices=Status, default=Status.DRAFT, db_index=True
+        "status", max_length=10, choices=Status, default=Status.UTKAST, db_index=True
     )
     is_introduction = models.BooleanField(
         "introduktion för nya förtroendevalda",
@@ -107,7 +107,7 @@ class TrainingModule(models.Model):
 
     @property
     def is_draft(self):
-        return self.status == self.Status.DRAFT
+        return self.status == self.Status.UTKAST
 
     def intro_html(self):
         return render(self.intro, contacts_by_key())
@@ -146,7 +146,7 @@ class TrainingModule(models.Model):
         )
 
 
-class Question(models.Model):
+class QuizQuestion(models.Model):
     module = models.ForeignKey(
         TrainingModule, on_delete=models.CASCADE, related_name="questions", verbose_name="modul"
     )
@@ -185,7 +185,7 @@ class Question(models.Model):
 
 class Choice(models.Model):
     question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="choices", verbose_name="fråga"
+        QuizQuestion, on_delete=models.CASCADE, related_name="choices", verbose_name="fråga"
     )
     text = models.CharField("svarsalternativ", max_length=300)
     is_correct = models.BooleanField("rätt svar", default=False)

@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 
 from portal.security import KeptThroughLogin
 
-from .forms import AnswersForm
+from .forms import QuizAnswersForm
 from .models import TrainingModule
 
 KEPT_ANSWERS = KeptThroughLogin("training:answers")
@@ -31,12 +31,12 @@ def module_detail(request, slug):
     if not request.user.is_authenticated:
         if request.method == "POST":
             if module := TrainingModule.objects.filter(slug=slug).first():
-                form = AnswersForm(module.quiz(), request.POST)
+                form = QuizAnswersForm(module.quiz(), request.POST)
                 KEPT_ANSWERS.keep(request, form)
             return redirect_to_login(request.path + "?aterstall=1")
         return redirect_to_login(request.get_full_path())
     module = _get_module_for_user(request, slug)
-    form = AnswersForm(module.quiz(), request.POST if request.method == "POST" else None)
+    form = QuizAnswersForm(module.quiz(), request.POST if request.method == "POST" else None)
     restoring = request.GET.get("aterstall") and not form.is_bound
     if restoring and (kept := KEPT_ANSWERS.take_initial(request, form)):
         form.initial.update(kept)

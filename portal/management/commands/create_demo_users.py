@@ -9,14 +9,14 @@ DEMO_USERS = [
     {
         "email": "handlaggare@example.se",
         "full_name": "Sara Säkerhet",
-        "role": User.Role.SECURITY_OFFICER,
+        "role": User.Role.SAKERHETSHANDLAGGARE,
     },
     {
         "email": "fortroendevald@example.se",
         "full_name": "Anna Andersson",
         "party": "Exempelpartiet",
         "phone": "070-000 00 00",
-        "role": User.Role.OFFICIAL,
+        "role": User.Role.FORTROENDEVALD,
     },
 ]
 
