@@ -4,6 +4,8 @@ import re
 from django.db import connection, models
 from django.db.models import Max
 
+from portal.models import Publication
+
 
 class Phase(models.TextChoices):
     START = "start", "Startsidan"
@@ -15,13 +17,11 @@ class Phase(models.TextChoices):
 
 class SectionQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Section.Status.PUBLISHED)
+        return self.filter(status=Section.Status.PUBLICERAD)
 
 
 class Section(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "utkast", "Utkast"
-        PUBLISHED = "publicerad", "Publicerad"
+    Status = Publication
 
     phase = models.CharField("fas", max_length=10, choices=Phase)
     slug = models.SlugField(
@@ -39,7 +39,7 @@ class Section(models.Model):
         ),
     )
     status = models.CharField(
-        "status", max_length=10, choices=Status, default=Status.DRAFT, db_index=True
+        "status", max_length=10, choices=Status, default=Status.UTKAST, db_index=True
     )
     updated_at = models.DateTimeField("senast ändrad", auto_now=True)
 
@@ -58,7 +58,7 @@ class Section(models.Model):
 
     @property
     def is_draft(self):
-        return self.status == self.Status.DRAFT
+        return self.status == self.Status.UTKAST
 
 
 PHASE_PAGES = {

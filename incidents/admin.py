@@ -5,31 +5,30 @@ import uuid
 from datetime import datetime, timedelta
 from urllib.parse import unquote_plus
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.db.models import Max, Min, Q
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.views.decorators.debug import sensitive_post_parameters
 
-from portal.admin_site import OfficersOnlyMixin, officers_only
+from portal.admin_site import OfficersOnlyMixin, ReadOnlyInline
 from portal.exports import csv_response, xlsx_response
 from portal.models import User
+from portal.security import is_verified_officer, verified_officer_required
 from portal.words import counted
 
 from . import evidence
-from .forms import RegisterCallForm, not_in_the_future
+from .forms import RegisterCallForm, TriageForm
 from .models import (
     AccessLogEntry,
     Evidence,
@@ -38,10 +37,8 @@ from .models import (
     Kind,
     PoliceReport,
     ReporterMessage,
-    Severity,
     Supplement,
     TriageChange,
-    reads_all_reports,
 )
 from .report_list import MineFilter, follow_up, handler_name, mail_failed, received
 from .statistics import statistics_view
@@ -55,17 +52,6 @@ REPORT_FIELDS = [
     "consequences_display", "may_contact", "contact_how", "notification_failed_at",
 ]  # fmt: skip
 POLICE_FIELDS = ["police_report", "police_report_number", "police_reported_on"]
-
-
-class ReadOnlyInline(OfficersOnlyMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class EvidenceInline(ReadOnlyInline):
@@ -116,7 +102,7 @@ class WriteOnceInline(OfficersOnlyMixin, admin.StackedInline):
     fields = ["text"]
 
     def has_add_permission(self, request, obj=None):
-        return officers_only(request)
+        return is_verified_officer(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -136,79 +122,6 @@ class ReporterMessageInline(WriteOnceInline):
     model = ReporterMessage
     verbose_name = "meddelande till den som rapporterat (syns under Mina rapporter)"
     verbose_name_plural = "meddelanden till den som rapporterat (syns under Mina rapporter)"
-
-
-class TriageForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-    class Meta:
-        model = Incident
-        fields = list(Incident.TRIAGE_FIELDS)
-        widgets = {
-            "next_follow_up": forms.DateInput(attrs={"type": "date"}),
-            "police_reported_on": forms.DateInput(attrs={"type": "date"}),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.version
-        for name in Incident.TRIAGE_FIELDS:
-            if name in self.fields:
-                # Sends back what the form showed, so a conflict can tell what this
-                # handler changed from what they merely saw.
-                self.fields[name].show_hidden_initial = True
-        if "handler" in self.fields:
-            self.fields["handler"].queryset = User.objects.security_officers()
-            self.fields["handler"].empty_label = "– Ingen handläggare –"
-        if "severity" in self.fields:
-            self.fields["severity"].choices = [("", "– Inte bedömd –"), *Severity.choices]
-        if "police_report" in self.fields:
-            self.fields["police_report"].choices = [("", "– Inte angivet –"), *PoliceReport.choices]
-        if "police_reported_on" in self.fields:
-            self.fields["police_reported_on"].validators.append(not_in_the_future)
-
-    def clean(self):
-        cleaned = super().clean()
-        current = Incident.objects.select_for_update().get(pk=self.instance.pk)
-        seen = cleaned.get("version")
-        if seen is not None and seen != current.version:
-            # Someone saved since this form was opened. Nothing is overwritten: show what
-            # they changed, keep what this handler typed, and let them save again.
-            theirs = current.triage_changes.filter(version__gt=seen).select_related("changed_by")
-            data = self.data.copy()
-            data["version"] = current.version
-            for field in {change.field for change in theirs}:
-                if data.get(field) != data.get(f"initial-{field}"):
-                    continue  # both changed it: keep what this handler typed
-                # Their change shows in the form; what this handler changed stays.
-                value = getattr(current, f"{field}_id" if field == "handler" else field)
-                data[field] = "" if value is None else str(value)
-                data[f"initial-{field}"] = data[field]
-            self.data = data
-            raise ValidationError(
-                format_html(
-                    "{} har ändrat rapporten medan du hade den öppen. Dina ändringar är inte "
-                    "sparade; de står kvar i formuläret. Så här ändrades den: {}. "
-                    "Kontrollera och spara igen.",
-                    ", ".join(sorted({str(c.changed_by or "Någon") for c in theirs})),
-                    format_html_join(
-                        "; ",
-                        "{} från {} till {} ({})",
-                        (
-                            (
-                                c.get_field_label(),
-                                c.old_value,
-                                c.new_value,
-                                timezone.localtime(c.changed_at).strftime("%H:%M"),
-                            )
-                            for c in theirs
-                        ),  # fmt: skip
-                    ),
-                )
-            )
-        if cleaned.get("status") == Incident.Status.AVSLUTAD and not cleaned.get("closing_summary"):
-            self.add_error("closing_summary", "Skriv en sammanfattning innan ärendet avslutas.")
-        return cleaned
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -412,17 +325,22 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         )
         return [statistics, register, *super().get_urls()]  # before <path:object_id>/
 
+    @method_decorator(verified_officer_required)
     def register_call_view(self, request):
         """An official calls and tells what happened: the security officer writes the report
         down for them, with the files they have (sent by mail, say). The official is the
         reporter, as if they had sent it themselves."""
-        if not reads_all_reports(request.user):
-            raise PermissionDenied("Bara säkerhetshandläggare kan registrera rapporter.")
         form = RegisterCallForm(request.POST or None, request.FILES or None)
         if not form.is_bound:
             form.initial["submission_token"] = uuid.uuid4()
         if form.is_valid():
-            incident = _register_from_call(request.user, form)
+            incident = form.save(commit=False).save_report(
+                reporter=form.cleaned_data["reporter"],
+                token=form.cleaned_data["submission_token"],
+                files=form.cleaned_data["files"],
+                send=True,
+                registered_by=request.user,
+            )
             self.message_user(
                 request,
                 f"Rapporten {incident.reference} är registrerad för {incident.reporter}. "
@@ -590,26 +508,6 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
             rows=len(rows) - 1,
         )  # fmt: skip
         return rows
-
-
-def _register_from_call(officer, form):
-    token = form.cleaned_data["submission_token"]
-    if (done := Incident.objects.filter(submission_token=token).first()) is not None:
-        return done  # the same form sent twice
-    try:
-        with evidence.atomic():
-            incident = form.save(commit=False)
-            incident.reporter = form.cleaned_data["reporter"]
-            incident.submission_token = token
-            incident.save()
-            incident.attach(form.cleaned_data["files"])
-            incident.submit(registered_by=officer)
-    except IntegrityError:
-        # Sent twice at the same instant: the other request has made the report.
-        if (done := Incident.objects.filter(submission_token=token).first()) is None:
-            raise
-        return done
-    return incident
 
 
 @admin.register(AccessLogEntry)

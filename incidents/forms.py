@@ -4,9 +4,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from . import evidence
-from .models import MAX_TEXT, Consequence, Incident, Kind
+from .models import MAX_TEXT, Consequence, Incident, Kind, PoliceReport, Severity
 
 TOO_LONG = (
     "Texten är %(show_value)d tecken. Här ryms högst %(limit_value)d tecken. Korta den, eller "
@@ -271,3 +272,79 @@ def reply_form(message, data=None, files=None):
     form.fields["text"].help_text = ""
     form.fields["text"].widget.attrs["rows"] = 3
     return form
+
+
+class TriageForm(forms.ModelForm):
+    """The security officers' assessment of a report, on its page in the admin. Two
+    handlers saving at once notice each other: nothing either wrote is lost."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Incident
+        fields = list(Incident.TRIAGE_FIELDS)
+        widgets = {
+            "next_follow_up": forms.DateInput(attrs={"type": "date"}),
+            "police_reported_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        for name in Incident.TRIAGE_FIELDS:
+            if name in self.fields:
+                # Sends back what the form showed, so a conflict can tell what this
+                # handler changed from what they merely saw.
+                self.fields[name].show_hidden_initial = True
+        if "handler" in self.fields:
+            self.fields["handler"].queryset = get_user_model().objects.security_officers()
+            self.fields["handler"].empty_label = "– Ingen handläggare –"
+        if "severity" in self.fields:
+            self.fields["severity"].choices = [("", "– Inte bedömd –"), *Severity.choices]
+        if "police_report" in self.fields:
+            self.fields["police_report"].choices = [("", "– Inte angivet –"), *PoliceReport.choices]
+        if "police_reported_on" in self.fields:
+            self.fields["police_reported_on"].validators.append(not_in_the_future)
+
+    def clean(self):
+        cleaned = super().clean()
+        current = Incident.objects.select_for_update().get(pk=self.instance.pk)
+        seen = cleaned.get("version")
+        if seen is not None and seen != current.version:
+            # Someone saved since this form was opened. Nothing is overwritten: show what
+            # they changed, keep what this handler typed, and let them save again.
+            theirs = current.triage_changes.filter(version__gt=seen).select_related("changed_by")
+            data = self.data.copy()
+            data["version"] = current.version
+            for field in {change.field for change in theirs}:
+                if data.get(field) != data.get(f"initial-{field}"):
+                    continue  # both changed it: keep what this handler typed
+                # Their change shows in the form; what this handler changed stays.
+                value = getattr(current, f"{field}_id" if field == "handler" else field)
+                data[field] = "" if value is None else str(value)
+                data[f"initial-{field}"] = data[field]
+            self.data = data
+            raise ValidationError(
+                format_html(
+                    "{} har ändrat rapporten medan du hade den öppen. Dina ändringar är inte "
+                    "sparade; de står kvar i formuläret. Så här ändrades den: {}. "
+                    "Kontrollera och spara igen.",
+                    ", ".join(sorted({str(c.changed_by or "Någon") for c in theirs})),
+                    format_html_join(
+                        "; ",
+                        "{} från {} till {} ({})",
+                        (
+                            (
+                                c.get_field_label(),
+                                c.old_value,
+                                c.new_value,
+                                timezone.localtime(c.changed_at).strftime("%H:%M"),
+                            )
+                            for c in theirs
+                        ),  # fmt: skip
+                    ),
+                )
+            )
+        if cleaned.get("status") == Incident.Status.AVSLUTAD and not cleaned.get("closing_summary"):
+            self.add_error("closing_summary", "Skriv en sammanfattning innan ärendet avslutas.")
+        return cleaned

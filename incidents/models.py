@@ -7,15 +7,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
 from portal import mail
-from portal.security import has_second_factor
+from portal.security import is_verified_officer
 
+from .evidence import atomic as atomic_with_files
 from .evidence import private_storage, remember_written
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,16 @@ class IncidentQuerySet(models.QuerySet):
 
     def reported_by(self, user):
         return self.filter(reporter=user)
+
+    def made_by_form(self, token):
+        """The report the form with this submission_token has made, if it has: the same form
+        sent again (a double click, the back button, a second tab) finds it. Empty for a
+        token that is not a UUID."""
+        try:
+            token = uuid.UUID(str(token))
+        except ValueError:
+            return self.none()
+        return self.filter(submission_token=token)
 
     def untriaged(self):
         return self.submitted().filter(status=Incident.Status.NY)
@@ -428,9 +439,37 @@ class Incident(models.Model):
             reference=self.reference or "",
             user=user,
             user_email=user.email,
-            action=AccessLogEntry.Action.DOWNLOAD if evidence else AccessLogEntry.Action.VIEW,
+            action=AccessLogEntry.Action.NEDLADDNING if evidence else AccessLogEntry.Action.VISNING,
             evidence_name=evidence.original_name if evidence else "",
         )
+
+    def save_report(self, *, reporter, token, files, send, registered_by=None):
+        """Save what was written into the report form, a new report or the changes to a
+        draft, with its files (checked, not yet stored), and send it if asked. However often
+        the same form arrives, the report is made once (a new form's token is unique, see
+        once_per_form) and sent once (a draft's row is locked, and a second sending finds it
+        sent); a file already in the report is not stored again. Returns the report as it
+        now is, which is the one made first if this form had already made one.
+
+        reporter and token are the new report's; a draft keeps its own. registered_by: the
+        security officer writing down a report from a call."""
+
+        def save():
+            if self.pk is None:
+                self.reporter, self.submission_token = reporter, token
+            else:
+                # The same draft sent twice at once: the second waits here for the first,
+                # and then finds it sent.
+                current = Incident.objects.select_for_update().get(pk=self.pk)
+                if not current.is_draft:
+                    return current
+            self.save()
+            self.attach(files)
+            if send:
+                self.submit(registered_by=registered_by)
+            return self
+
+        return once_per_form(Incident.objects.made_by_form(token), save)
 
     def submit(self, *, registered_by=None):
         """Send the draft: give it the next reference of the year. Call inside a
@@ -528,6 +567,20 @@ class Incident(models.Model):
         )
 
 
+def once_per_form(made, make):
+    """make() in one transaction with the files it stores (evidence.atomic), once per form:
+    the same form sent twice at the same instant (a double click) makes its row once, since
+    its submission_token is unique, and the request that loses the race gets the row the
+    other made (the first of the queryset made) instead of an error."""
+    try:
+        with atomic_with_files():
+            return make()
+    except IntegrityError:
+        if (done := made.first()) is None:
+            raise
+        return done
+
+
 class ReferenceCounter(models.Model):
     """The last reference number given each year: HHV-2026-0042 is the 42nd of 2026."""
 
@@ -583,19 +636,11 @@ class Supplement(models.Model):
         return f"{'Svar' if self.in_reply_to_id else 'Komplettering'} {_local(self.created_at)}"
 
 
-def reads_all_reports(user):
-    """Security officers read every sent report, but
-    only with the second factor the admin asks for: a password alone must not open them all."""
-    # Group membership only: a superuser or staff with a stray permission is not a
-    # security officer, as in the admin.
-    return user.is_security_officer and has_second_factor(user)
-
-
 class EvidenceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The author's own files; and to security officers, the files of sent reports."""
         mine = Q(incident__reporter=user)
-        if reads_all_reports(user):
+        if is_verified_officer(user):
             return self.filter(mine | Q(incident__submitted_at__isnull=False))
         return self.filter(mine)
 
@@ -762,8 +807,8 @@ class AccessLogEntry(models.Model):
     reference and the e-mail address are copied so the row outlives both."""
 
     class Action(models.TextChoices):
-        VIEW = "visning", "Visade rapporten"
-        DOWNLOAD = "nedladdning", "Laddade ned fil"
+        VISNING = "visning", "Visade rapporten"
+        NEDLADDNING = "nedladdning", "Laddade ned fil"
         EXPORT = "export", "Exporterade"
 
     incident = models.ForeignKey(

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import ExtractYear
@@ -30,6 +29,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 
 from portal.exports import csv_response
+from portal.security import verified_officer_required
 
 from .models import (
     AccessLogEntry,
@@ -460,10 +460,8 @@ class Chart:
 # admin.site.admin_view (staff, logged in with a second factor).
 
 
+@verified_officer_required
 def statistics_view(request):
-    user = request.user
-    if not (getattr(user, "is_security_officer", False) and user.is_verified()):
-        raise PermissionDenied("Statistiken är till för säkerhetshandläggarna.")
     years = years_with_reports()
     year = _chosen_year(request.GET.get("ar"), years)
     stats, previous = statistics_for_years([year, year - 1])

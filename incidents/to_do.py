@@ -4,7 +4,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.admin_site import ToDo, officers_only
+from portal.admin_site import ToDo
+from portal.security import is_verified_officer
 from portal.words import counted
 
 from .models import Incident
@@ -14,7 +15,7 @@ def reports_to_do(request):
     """What waits for a security officer when the admin opens: new reports nobody has
     assessed, follow-ups whose date has passed, and their own open reports. Counted in one
     query; each links to the report list filtered to just those reports."""
-    if not officers_only(request):
+    if not is_verified_officer(request.user):
         return []
     reports = Incident.objects
     counts = reports.aggregate(

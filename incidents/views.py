@@ -3,7 +3,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import IntegrityError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,14 +13,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from guidance.rendering import checklist
-from portal.security import keep_post_until_login, kept_initial
+from portal.security import KeptThroughLogin
 
 from . import evidence
 from .forms import PoliceReportForm, ReportForm, SupplementForm, reply_form
-from .models import Evidence, Incident, PoliceReport, Supplement
+from .models import Evidence, Incident, PoliceReport, Supplement, once_per_form
 
-UNSENT_KEY = "incidents:unsent_report"
-UNSENT_SUPPLEMENT_KEY = "incidents:unsent_supplement"
+KEPT_REPORT = KeptThroughLogin("incidents:report")
+KEPT_SUPPLEMENT = KeptThroughLogin("incidents:supplement")
 
 
 def _get_incident_for_user(user, pk):
@@ -38,12 +37,9 @@ def _get_evidence_for_user(user, incident_pk, pk):
 
 
 def _incident_for_token(user, token):
-    """The report this form has already made, if the same form is sent again."""
-    try:
-        token = uuid.UUID(str(token))
-    except ValueError:
-        return None
-    incident = Incident.objects.filter(submission_token=token).first()
+    """The report this form has already made, if the same form is sent again; a form of
+    someone else's report is a 404, as if it did not exist."""
+    incident = Incident.objects.made_by_form(token).first()
     if incident is not None and incident.reporter_id != user.pk:
         raise Http404
     return incident
@@ -52,7 +48,7 @@ def _incident_for_token(user, token):
 def _keep_unsent_report(request):
     """The session ran out while the official was writing: keep what they wrote (not
     the files, which can't be kept without a login) and give it back after login."""
-    keep_post_until_login(request, UNSENT_KEY, ReportForm(request.POST))
+    KEPT_REPORT.keep(request, ReportForm(request.POST))
     return redirect_to_login(request.path + "?aterstall=1")
 
 
@@ -78,7 +74,7 @@ def report(request, pk=None):
     if not form.is_bound:
         token = incident.submission_token if incident else uuid.uuid4()
         form.initial["submission_token"] = token
-        if request.GET.get("aterstall") and (restored := kept_initial(request, UNSENT_KEY, form)):
+        if request.GET.get("aterstall") and (restored := KEPT_REPORT.take_initial(request, form)):
             form.initial.update(restored)
             messages.info(
                 request,
@@ -87,13 +83,14 @@ def report(request, pk=None):
                 "Skicka rapporten.",
             )
     if form.is_valid():
-        try:
-            incident = _save_report(request.user, form, send=not draft)
-        except IntegrityError:
-            # The same form, sent twice at once: the other request has made the report.
-            incident = _incident_for_token(request.user, form.cleaned_data["submission_token"])
-            if incident is None:
-                raise
+        incident = form.save(commit=False).save_report(
+            reporter=request.user,
+            token=form.cleaned_data["submission_token"],
+            files=form.cleaned_data["files"],
+            send=not draft,
+        )
+        if incident.reporter_id != request.user.pk:
+            raise Http404  # a form of someone else's report, sent at the same instant as theirs
         if draft:
             messages.success(request, "Utkastet är sparat. Det syns bara för dig.")
             return redirect("incidents:draft", incident.pk)
@@ -103,24 +100,6 @@ def report(request, pk=None):
         "incidents/report_form.html",
         {"form": form, "incident": incident, "files_lost": bool(request.FILES)},
     )
-
-
-def _save_report(user, form, *, send):
-    with evidence.atomic():
-        incident = form.save(commit=False)
-        if incident.pk is not None:
-            # Two clicks on Skicka for the same draft: the second waits here for the first.
-            current = Incident.objects.select_for_update().get(pk=incident.pk)
-            if not current.is_draft:
-                return current
-        else:
-            incident.reporter = user
-            incident.submission_token = form.cleaned_data["submission_token"]
-        incident.save()
-        incident.attach(form.cleaned_data["files"])
-        if send:
-            incident.submit()
-    return incident
 
 
 @login_required
@@ -152,9 +131,7 @@ def detail(request, pk):
     if incident.is_draft:
         return redirect("incidents:draft", incident.pk)
     form = SupplementForm(initial={"submission_token": uuid.uuid4()})
-    if request.GET.get("aterstall") and (
-        kept := kept_initial(request, UNSENT_SUPPLEMENT_KEY, form)
-    ):
+    if request.GET.get("aterstall") and (kept := KEPT_SUPPLEMENT.take_initial(request, form)):
         message = incident.messages.filter(pk=kept.get("in_reply_to") or None).first()
         if message is not None:
             form = reply_form(message)
@@ -222,7 +199,7 @@ def supplement(request, pk):
     """Information added to a sent report, or an answer to a message in it.
     Not @login_required: a login that ran out must not lose what the official wrote."""
     if not request.user.is_authenticated:
-        keep_post_until_login(request, UNSENT_SUPPLEMENT_KEY, SupplementForm(request.POST))
+        KEPT_SUPPLEMENT.keep(request, SupplementForm(request.POST))
         return redirect_to_login(reverse("incidents:detail", args=[pk]) + "?aterstall=1")
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:
@@ -236,19 +213,16 @@ def supplement(request, pk):
         return _detail_page(request, incident, form=form)
     token = form.cleaned_data["submission_token"]
     was_closed = incident.status == Incident.Status.AVSLUTAD
-    if not Supplement.objects.filter(submission_token=token).exists():
-        try:
-            with evidence.atomic():
-                incident.add_supplement(
-                    request.user,
-                    form.cleaned_data["text"],
-                    form.cleaned_data["files"],
-                    token,
-                    in_reply_to=message,
-                )
-        except IntegrityError:
-            if not Supplement.objects.filter(submission_token=token).exists():
-                raise
+    once_per_form(
+        Supplement.objects.filter(submission_token=token),
+        lambda: incident.add_supplement(
+            request.user,
+            form.cleaned_data["text"],
+            form.cleaned_data["files"],
+            token,
+            in_reply_to=message,
+        ),
+    )
     done = (
         "Tack. Ditt svar är sparat i rapporten."
         if message

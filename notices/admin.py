@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 
 from guidance.rendering import known_contacts_only
 from portal.admin_site import OfficersOnlyMixin
 from portal.models import User
+from portal.security import verified_officer_required
 from portal.words import counted
 
 from .models import AlreadyMailed, Notice
@@ -57,10 +58,9 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
             return f"Skickad {timezone.localtime(obj.mailed_at):%Y-%m-%d %H:%M}"
         return "–"
 
+    @method_decorator(verified_officer_required)
     def mail_view(self, request, pk):
         """Asks first, showing the mail as it will go out; sends on the button."""
-        if not request.user.is_security_officer:
-            raise PermissionDenied("Bara säkerhetshandläggarna skickar e-post till alla.")
         notice = get_object_or_404(Notice, pk=pk)
         change_url = reverse("admin:notices_notice_change", args=[notice.pk])
         if notice.mailed_at:

@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from guidance.rendering import contacts_by_key, render
 from portal import mail
+from portal.models import Publication
 
 
 class NoticeQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Notice.Status.PUBLISHED)
+        return self.filter(status=Notice.Status.PUBLICERAD)
 
     def visible(self, today=None):
         """What an official may open: published, and its date has come."""
@@ -24,7 +25,7 @@ class NoticeQuerySet(models.QuerySet):
             self.visible(today)
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
             .order_by(
-                Case(When(importance=Notice.Importance.IMPORTANT, then=Value(0)), default=1),
+                Case(When(importance=Notice.Importance.VIKTIG, then=Value(0)), default=1),
                 "-date",
                 "-pk",
             )
@@ -45,13 +46,11 @@ class Notice(models.Model):
     police's and Säpo's picture of the threat before an election. Behind the login: it is
     not for the open web."""
 
-    class Status(models.TextChoices):
-        DRAFT = "utkast", "Utkast"
-        PUBLISHED = "publicerad", "Publicerad"
+    Status = Publication
 
     class Importance(models.TextChoices):
         NORMAL = "normal", "Vanlig"
-        IMPORTANT = "viktig", "Viktig"
+        VIKTIG = "viktig", "Viktig"
 
     title = models.CharField("rubrik", max_length=200)
     body = models.TextField(
@@ -80,7 +79,7 @@ class Notice(models.Model):
         "förtroendevalda.",
     )
     status = models.CharField(
-        "status", max_length=10, choices=Status, default=Status.DRAFT, db_index=True
+        "status", max_length=10, choices=Status, default=Status.UTKAST, db_index=True
     )
     mailed_at = models.DateTimeField("e-post skickad", null=True, blank=True, editable=False)
     mailed_by = models.ForeignKey(
@@ -120,7 +119,7 @@ class Notice(models.Model):
 
     @property
     def is_important(self):
-        return self.importance == self.Importance.IMPORTANT
+        return self.importance == self.Importance.VIKTIG
 
     @property
     def is_current(self):

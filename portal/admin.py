@@ -2,14 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import twofactor
-from .models import SECURITY_OFFICERS, User
+from .models import User
+from .security import is_verified_officer
 from .words import counted
 
 
@@ -175,18 +175,11 @@ class UserAdmin(DjangoUserAdmin):
         return super().user_change_password(request, id, form_url)
 
     def save_related(self, request, form, formsets, change):
-        # The role decides the group: a säkerhetshandläggare gets the admin and the
-        # group's permissions, anyone else loses them.
+        # The role decides the group, whatever the form's groups said: a
+        # säkerhetshandläggare gets the admin and the group's permissions, anyone else
+        # loses them.
         super().save_related(request, form, formsets, change)
-        user = form.instance
-        group = Group.objects.get(name=SECURITY_OFFICERS)
-        if user.role == User.Role.SECURITY_OFFICER:
-            user.groups.add(group)
-            if not user.is_staff:
-                user.is_staff = True
-                user.save(update_fields=["is_staff"])
-        else:
-            user.groups.remove(group)
+        form.instance.set_role(form.instance.role)
 
     @admin.action(description="Skicka inbjudan med länk för att välja lösenord")
     def send_invitation(self, request, queryset):
@@ -211,7 +204,7 @@ class UserAdmin(DjangoUserAdmin):
             )
 
     def has_reset_two_factor_permission(self, request):
-        return request.user.is_superuser or request.user.is_security_officer
+        return request.user.is_superuser or is_verified_officer(request.user)
 
     @admin.action(description="Återställ tvåstegsverifiering", permissions=["reset_two_factor"])
     def reset_two_factor(self, request, queryset):

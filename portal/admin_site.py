@@ -11,6 +11,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from .security import is_verified_officer
+
 
 @cache
 def _guarded(changelist_class):
@@ -149,25 +151,40 @@ class LabelledListEditableMixin:
         return LabelledForm
 
 
-def officers_only(request):
-    return request.user.is_active and request.user.is_security_officer
-
-
 class OfficersOnlyMixin:
     """Staff outside the Säkerhetshandläggare group neither see nor write any of the
-    officers' work (reports, notices, training), not even a superuser."""
+    officers' work (reports, risk inventories, notices, training), not even a superuser;
+    and an officer only with the second factor given (is_verified_officer)."""
 
     def has_module_permission(self, request):
-        return officers_only(request)
+        return is_verified_officer(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return officers_only(request) and super().has_view_permission(request, obj)
+        return is_verified_officer(request.user) and super().has_view_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return officers_only(request) and super().has_change_permission(request, obj)
+        return is_verified_officer(request.user) and super().has_change_permission(request, obj)
 
     def has_add_permission(self, request, *args):
-        return officers_only(request) and super().has_add_permission(request, *args)
+        return is_verified_officer(request.user) and super().has_add_permission(request, *args)
 
     def has_delete_permission(self, request, obj=None):
-        return officers_only(request) and super().has_delete_permission(request, obj)
+        return is_verified_officer(request.user) and super().has_delete_permission(request, obj)
+
+
+class ReadOnlyInline(OfficersOnlyMixin, admin.TabularInline):
+    """Rows shown with the page they belong to and never changed there: what an official
+    sent in (files, supplements, answers) and the history of a report. As the rest of the
+    officers' work, for the officers alone."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

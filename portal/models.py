@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.contrib.auth.tokens import default_token_generator
 from django.db import models
 from django.db.models.functions import Lower
@@ -16,6 +16,14 @@ from . import mail
 SECURITY_OFFICERS = "Säkerhetshandläggare"
 
 
+class Publication(models.TextChoices):
+    """Whether what the security officers write (a section of the plan, a notice, a
+    training module) is out for the officials to read, or still a draft."""
+
+    UTKAST = "utkast", "Utkast"
+    PUBLICERAD = "publicerad", "Publicerad"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -25,12 +33,14 @@ class UserManager(BaseUserManager):
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)  # None gives an unusable password: invite them instead
         user.save(using=self._db)
+        user.set_role(user.role)
         return user
 
     def create_superuser(self, email, password=None, **fields):
+        # IT's account (createsuperuser) gives no role of its own: a superuser is not a
+        # security officer and reads no reports unless given the role as well.
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
-        fields.setdefault("role", User.Role.SECURITY_OFFICER)
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, email):
@@ -42,19 +52,19 @@ class UserManager(BaseUserManager):
     def officials(self):
         """The active elected officials: everyone the notices, the training and its
         reminders are for. The security officers and other staff are not among them."""
-        return self.filter(is_active=True, is_staff=False, role=self.model.Role.OFFICIAL)
+        return self.filter(is_active=True, is_staff=False, role=self.model.Role.FORTROENDEVALD)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
-        OFFICIAL = "fortroendevald", "Förtroendevald"
-        SECURITY_OFFICER = "sakerhetshandlaggare", "Säkerhetshandläggare"
+        FORTROENDEVALD = "fortroendevald", "Förtroendevald"
+        SAKERHETSHANDLAGGARE = "sakerhetshandlaggare", "Säkerhetshandläggare"
 
     email = models.EmailField("e-postadress", unique=True)
     full_name = models.CharField("namn", max_length=150)
     phone = models.CharField("telefon", max_length=40, blank=True)
     party = models.CharField("parti", max_length=100, blank=True)
-    role = models.CharField("roll", max_length=30, choices=Role, default=Role.OFFICIAL)
+    role = models.CharField("roll", max_length=30, choices=Role, default=Role.FORTROENDEVALD)
     is_active = models.BooleanField("aktiv", default=True)
     is_staff = models.BooleanField(
         "personal", default=False, help_text="Får logga in i administrationen."
@@ -90,6 +100,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (
             self.is_active and self.is_staff and self.groups.filter(name=SECURITY_OFFICERS).exists()
         )
+
+    def set_role(self, role):
+        """Give the user a role, and with it the group: the role is what the admin shows,
+        membership of Säkerhetshandläggare is what opens the reports, and the two never
+        disagree. A säkerhetshandläggare works in the admin, so is staff too; anyone else
+        leaves the group (and stays staff if they were, as IT does)."""
+        officers = Group.objects.filter(name=SECURITY_OFFICERS)
+        self.role = role
+        if role == self.Role.SAKERHETSHANDLAGGARE:
+            self.is_staff = True
+            self.save(update_fields=["role", "is_staff"])
+            self.groups.add(officers.get())
+        else:
+            self.save(update_fields=["role"])
+            self.groups.remove(*officers)
+        self.__dict__.pop("is_security_officer", None)  # the cached answer is now stale
 
     def invitation_url(self):
         """A one-time link to choose a password: it stops working once one is chosen."""

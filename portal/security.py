@@ -1,13 +1,15 @@
 """Who is asking, and for how long a login lasts."""
 
 import time
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import FileField, MultipleChoiceField
 from django.utils.cache import patch_cache_control
+from django.utils.datastructures import MultiValueDict
 
 
 def client_ip(request):
@@ -30,87 +32,123 @@ def has_second_factor(user):
     return verified is not None and verified()
 
 
+def is_verified_officer(user):
+    """Whether this login may do the security officers' work: read every sent report, its
+    files and the shared risk inventories, see the drafts of the training, publish notices.
+    An officer is a member of the group Säkerhetshandläggare (User.is_security_officer),
+    which neither the role field nor being a superuser makes anyone; and a password alone
+    is not enough, the login must have given the second factor."""
+    return getattr(user, "is_security_officer", False) and has_second_factor(user)
+
+
+def verified_officer_required(view):
+    """For the officers' own pages: anyone else gets 403. (In the admin, admin_view has
+    already sent whoever has not logged in with the second factor to do so.) For a
+    ModelAdmin's method, use it through django.utils.decorators.method_decorator."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not is_verified_officer(request.user):
+            raise PermissionDenied("Sidan är till för säkerhetshandläggarna.")
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 TIMED_OUT_USER = "portal:timed_out_user"
 # How long a visitor's answers wait for the login that saves them: long enough to log in,
 # short enough that the next person to log in on a shared computer does not get them.
 VISITOR_KEEP_SECONDS = 30 * 60
 
 
-def keep_until_login(request, key, data, *, visitor_too=False):
-    """Keep what an official typed when their login ran out, for them alone: it is given
-    back only to the same person logging in again, never to the next user of the browser.
+class KeptThroughLogin:
+    """What was typed into a page's forms when the login ran out, kept in the session and
+    given back after the login: to the same person logging in again, never to the next
+    user of the browser. Each page that keeps something has one, named for it
+    ("incidents:report"); its session key is kept_through_login:<name>.
 
-    Nothing is kept for a visitor who was never logged in, unless the page offers to log
-    in to save what was answered (visitor_too): then it goes to the first login within
+    Only the forms' own fields are kept, and of each only a value the field takes: a text
+    within its length, a date, one of its choices. So what the session holds is bounded by
+    the forms, never by what was sent, which may be megabytes. A value the field refuses is
+    left out, and the official is told when it is given back as initial values. A file
+    can't be kept without a login.
+
+    Nothing is kept for a visitor who was never logged in, unless the page offers to log in
+    to save what was answered (visitors_too): then it goes to the first login within
     VISITOR_KEEP_SECONDS, once."""
-    owner = request.session.get(TIMED_OUT_USER)
-    if owner is not None or visitor_too:
-        request.session[key] = {"owner": owner, "data": data, "kept_at": time.time()}
 
+    def __init__(self, name, *, visitors_too=False):
+        self.session_key = f"kept_through_login:{name}"
+        self.visitors_too = visitors_too
 
-def take_kept(request, key):
-    kept = request.session.pop(key, None)
-    if not kept or not request.user.is_authenticated:
+    def keep(self, request, *forms):
+        """Keep what was sent into these forms (bound to the POST)."""
+        owner = request.session.get(TIMED_OUT_USER)
+        if owner is None and not self.visitors_too:
+            return
+        values, left_out = {}, []
+        for form in forms:
+            for name, field in form.fields.items():
+                if isinstance(field, FileField):
+                    continue
+                sent = field.widget.value_from_datadict(
+                    form.data, form.files, form.add_prefix(name)
+                )
+                if sent in field.empty_values:
+                    continue
+                try:
+                    cleaned = field.clean(sent)
+                except ValidationError:
+                    left_out.append(name)
+                    continue
+                if isinstance(field, MultipleChoiceField):
+                    values[name] = list(dict.fromkeys(cleaned))
+                elif isinstance(cleaned, str):
+                    values[name] = [cleaned]
+                else:  # a date, a time, a number: as it was written, which the field has read
+                    values[name] = [str(sent).strip()]
+        request.session[self.session_key] = {
+            "owner": owner,
+            "data": {"values": values, "left_out": left_out},
+            "kept_at": time.time(),
+        }
+
+    def take(self, request):
+        """What was kept, once, as data to bind the forms to again, or None."""
+        kept = self._take(request)
+        return None if kept is None else MultiValueDict(kept["values"])
+
+    def take_initial(self, request, form):
+        """What was kept, once, as the form's initial values, or None: a list for a field of
+        several choices, one value for the others. What could not be kept is named in a
+        message."""
+        kept = self._take(request)
+        if kept is None:
+            return None
+        values = kept["values"]
+        for name in kept["left_out"]:
+            if name in form.fields:
+                messages.warning(
+                    request,
+                    f"Det du fyllde i vid ”{form.fields[name].label}” kunde inte sparas medan "
+                    "du loggade in, eftersom det var för långt eller inte i rätt form. Fyll i "
+                    "det igen.",
+                )
+        return {
+            name: values[name] if isinstance(field, MultipleChoiceField) else values[name][-1]
+            for name, field in form.fields.items()
+            if name in values
+        }
+
+    def _take(self, request):
+        kept = request.session.pop(self.session_key, None)
+        if not kept or not request.user.is_authenticated:
+            return None
+        if kept["owner"] == request.user.pk:
+            return kept["data"]
+        if kept["owner"] is None and time.time() - kept["kept_at"] < VISITOR_KEEP_SECONDS:
+            return kept["data"]
         return None
-    if kept["owner"] == request.user.pk:
-        return kept["data"]
-    if kept["owner"] is None and time.time() - kept.get("kept_at", 0) < VISITOR_KEEP_SECONDS:
-        return kept["data"]
-    return None
-
-
-def keep_post_until_login(request, key, form):
-    """Keep what was typed into a form (bound to the POST) through the login.
-
-    Only the form's own fields, and of each only a value the field takes: a text within
-    its length, a date, one of its choices. So what the session holds is bounded by the
-    form, never by what was sent, which may be megabytes. A value the field refuses is
-    left out, and the official is told when it is given back (kept_initial). Nothing is
-    kept for a visitor who was never logged in (keep_until_login)."""
-    if request.session.get(TIMED_OUT_USER) is None:
-        return
-    values, left_out = {}, []
-    for name, field in form.fields.items():
-        if isinstance(field, FileField):
-            continue  # a file can't be kept without a login
-        sent = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
-        if sent in field.empty_values:
-            continue
-        try:
-            cleaned = field.clean(sent)
-        except ValidationError:
-            left_out.append(name)
-            continue
-        if isinstance(field, MultipleChoiceField):
-            values[name] = list(dict.fromkeys(cleaned))
-        elif isinstance(cleaned, str):
-            values[name] = [cleaned]
-        else:  # a date, a time, a number: as it was written, which the field has read
-            values[name] = [str(sent).strip()]
-    keep_until_login(request, key, {"values": values, "left_out": left_out})
-
-
-def kept_initial(request, key, form):
-    """What keep_post_until_login kept, as the form's initial values, or None: a list for a
-    field of several choices, one value for the others. What could not be kept is named
-    in a message."""
-    data = take_kept(request, key)
-    if not data:
-        return None
-    # .get: what a session kept in the older form, before a deploy, is not given back.
-    values, left_out = data.get("values", {}), data.get("left_out", [])
-    for name in left_out:
-        if name in form.fields:
-            messages.warning(
-                request,
-                f"Det du fyllde i vid ”{form.fields[name].label}” kunde inte sparas medan du "
-                "loggade in, eftersom det var för långt eller inte i rätt form. Fyll i det igen.",
-            )
-    return {
-        name: values[name] if isinstance(field, MultipleChoiceField) else values[name][-1]
-        for name, field in form.fields.items()
-        if name in values
-    }
 
 
 class SessionTimeoutMiddleware:

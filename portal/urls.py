@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from . import twofactor, views
 from .forms import LoginForm, PasswordResetForm, SetPasswordForm
@@ -44,5 +45,15 @@ urlpatterns = [
     ),
     path("konto/tvastegs/", twofactor.verify, name="otp_verify"),
     path("konto/tvastegs/aktivera/", twofactor.enrol, name="otp_enrol"),
+    # The questions' pages in the admin had these addresses until the models were named
+    # RiskQuestion and QuizQuestion: a bookmark still finds them.
+    re_path(
+        r"^admin/riskassessment/question/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/riskassessment/riskquestion/%(rest)s", query_string=True),
+    ),
+    re_path(
+        r"^admin/training/question/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/training/quizquestion/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
 ]

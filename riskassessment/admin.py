@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from portal.admin_site import LabelledListEditableMixin
+from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin, ReadOnlyInline
 
-from .models import Answer, Assessment, Question
+from .models import Answer, Assessment, RiskQuestion
 
 
-@admin.register(Question)
-class QuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
+@admin.register(RiskQuestion)
+class RiskQuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ["text", "order", "is_active", "updated_at"]
     list_editable = ["order", "is_active"]
     list_display_links = ["text"]
@@ -14,25 +14,14 @@ class QuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     fields = ["text", "help_text", "high_advice", "order", "is_active", "updated_at"]
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(ReadOnlyInline):
     model = Answer
     fields = ["question_text", "level", "note", "high_advice"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     """Read-only, and only what the official has chosen to share: an unshared inventory is
     theirs alone, and does not show here even to a superuser."""
 
@@ -49,12 +38,6 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).shared().with_answers().select_related("owner")
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff and request.user.is_security_officer
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
 
     def has_add_permission(self, request):
         return False

@@ -4,7 +4,7 @@ from .models import Answer, Assessment
 from .scoring import Level
 
 
-class AnswersForm(forms.Form):
+class RiskAnswersForm(forms.Form):
     """One radio group and one optional note per question. The fields are named after the
     question's id, so answers carried in hidden fields or copied from an earlier inventory
     land on the same question even if the order has changed. The labels carry the

@@ -7,12 +7,12 @@ from django.utils import timezone
 from .scoring import Level, assess
 
 
-class QuestionQuerySet(models.QuerySet):
+class RiskQuestionQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
 
-class Question(models.Model):
+class RiskQuestion(models.Model):
     text = models.CharField("fråga", max_length=300)
     help_text = models.TextField("förklaring", blank=True, help_text="Visas under frågan.")
     high_advice = models.TextField(
@@ -27,7 +27,7 @@ class Question(models.Model):
     )
     updated_at = models.DateTimeField("senast ändrad", auto_now=True)
 
-    objects = QuestionQuerySet.as_manager()
+    objects = RiskQuestionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "fråga"
@@ -113,7 +113,7 @@ class Answer(models.Model):
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(
-        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        RiskQuestion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     question_text = models.CharField("fråga", max_length=300)
     help_text = models.TextField("förklaring", blank=True)

@@ -8,15 +8,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from guidance.pdf import render_pdf
-from portal.security import keep_until_login, take_kept
+from portal.security import KeptThroughLogin
 
-from .forms import ActivityForm, AnswersForm
-from .models import Assessment, Question
+from .forms import ActivityForm, RiskAnswersForm
+from .models import Assessment, RiskQuestion
 from .scoring import assess
 
 # guidance.pdf.render_pdf applies css/print.css; this app's print rules come after it.
 PDF_STYLESHEET = "css/riskassessment-print.css"
-UNSAVED_KEY = "riskassessment:unsaved"
+# A visitor may answer without logging in, and log in to save: their answers are kept too.
+KEPT_ANSWERS = KeptThroughLogin("riskassessment:answers", visitors_too=True)
 TIMED_OUT_MESSAGE = (
     "Du hade blivit utloggad. Svaren finns kvar här – tryck på Spara igen för att spara."
 )
@@ -40,7 +41,7 @@ def _saved_context(assessment):
 
 
 def _questions():
-    return Question.objects.active()
+    return RiskQuestion.objects.active()
 
 
 def _render_form(request, form, source=None):
@@ -60,29 +61,17 @@ def _render_result(request, form, activity_form=None):
     return render(request, "riskassessment/result.html", context)
 
 
-def _keep_until_login(request, form):
-    """Keeps the answers through the login that saving needs: only what the questions
-    hold, as the form checked them (never the raw POST), and the activity's fields that
-    were valid, which an official whose login ran out had typed. A visitor on the way to
-    log in and save gets them back too: answers typed in this browser a moment ago."""
-    data = dict(form.cleaned_data)
-    activity_form = ActivityForm(request.POST)
-    activity_form.is_valid()
-    data |= {name: str(value) for name, value in activity_form.cleaned_data.items() if value}
-    keep_until_login(request, UNSAVED_KEY, data, visitor_too=True)
-
-
 def start(request):
     # A POST here comes from "Ändra svaren" on the result page: the answers come back
     # filled in, without error messages.
     initial = request.POST.dict() if request.method == "POST" else None
-    return _render_form(request, AnswersForm(_questions(), initial=initial))
+    return _render_form(request, RiskAnswersForm(_questions(), initial=initial))
 
 
 @login_required
 def start_from(request, pk):
     source = _get_assessment_for_user(request, pk)
-    form = AnswersForm(_questions(), initial=AnswersForm.initial_from(source))
+    form = RiskAnswersForm(_questions(), initial=RiskAnswersForm.initial_from(source))
     return _render_form(request, form, source=source)
 
 
@@ -90,13 +79,13 @@ def result(request):
     """The result of answers just given. Nothing is stored: the answers travel on in
     hidden fields, to "Spara" or back to the form."""
     if request.method == "POST":
-        form = AnswersForm(_questions(), request.POST)
+        form = RiskAnswersForm(_questions(), request.POST)
         activity_form = None
     else:
-        unsaved = take_kept(request, UNSAVED_KEY)
+        unsaved = KEPT_ANSWERS.take(request)
         if unsaved is None:
             return redirect("riskassessment:start")
-        form = AnswersForm(_questions(), unsaved)
+        form = RiskAnswersForm(_questions(), unsaved)
         # Only an official whose login ran out has typed the activity's fields; a visitor
         # has not seen them yet, and gets no errors on them.
         typed = any(name in unsaved for name in ActivityForm.base_fields)
@@ -112,11 +101,13 @@ def save(request):
     """Not @login_required: a visitor who wants to save, or an official whose session
     ran out while answering, gets the answers kept in the session through the login and
     given back on the result page, instead of losing them. Only a logged-in official saves."""
-    form = AnswersForm(_questions(), request.POST)
+    form = RiskAnswersForm(_questions(), request.POST)
     if not form.is_valid():
         return _render_form(request, form)
     if not request.user.is_authenticated:
-        _keep_until_login(request, form)
+        # The answers, and the activity's fields that an official whose login ran out had
+        # typed; a visitor on the way to log in and save gets theirs back too.
+        KEPT_ANSWERS.keep(request, form, ActivityForm(request.POST))
         return redirect_to_login(reverse("riskassessment:result"))
     activity_form = ActivityForm(request.POST)
     if not activity_form.is_valid():

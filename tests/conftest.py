@@ -1,10 +1,9 @@
 import os
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import caches
 
-from portal.models import SECURITY_OFFICERS, User
+from portal.models import User
 
 
 @pytest.fixture(autouse=True)
@@ -60,11 +59,9 @@ def officer(db):
 
 def make_officer(email, full_name):
     """A security officer: staff, in the group the migration made, not a superuser."""
-    user = User.objects.create_user(
-        email, PASSWORD, full_name=full_name, role=User.Role.SECURITY_OFFICER, is_staff=True
+    return User.objects.create_user(
+        email, PASSWORD, full_name=full_name, role=User.Role.SAKERHETSHANDLAGGARE
     )
-    user.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
-    return user
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+import io
 import re
 
 import pytest
@@ -111,7 +112,7 @@ def test_security_officer_creates_an_account_without_a_password(client, officer)
             "full_name": "Cecilia Ceder",
             "phone": "",
             "party": "Partiet",
-            "role": User.Role.OFFICIAL,
+            "role": User.Role.FORTROENDEVALD,
         },
     )
     assert response.status_code == 302
@@ -347,3 +348,67 @@ def test_two_different_passwords_are_shown_at_the_second_field(client, official)
     assert list(form.errors) == ["new_password2"]
     official.refresh_from_db()
     assert official.check_password(PASSWORD)
+
+
+# The role and the group Säkerhetshandläggare change together, wherever an account is made
+
+
+def officer_rights(user):
+    user = User.objects.get(pk=user.pk)
+    return user.role, user.is_staff, user.is_security_officer
+
+
+def test_giving_the_role_gives_the_group_and_the_admin(official):
+    official.set_role(User.Role.SAKERHETSHANDLAGGARE)
+    assert officer_rights(official) == (User.Role.SAKERHETSHANDLAGGARE, True, True)
+
+
+def test_taking_the_role_away_takes_the_group_and_leaves_the_staff_flag(officer):
+    officer.set_role(User.Role.FORTROENDEVALD)
+    assert officer_rights(officer) == (User.Role.FORTROENDEVALD, True, False)
+    assert not officer.is_security_officer  # the same object does not answer from before
+
+
+def test_an_account_made_with_the_role_is_in_the_group(db):
+    user = User.objects.create_user(
+        "olle@example.se", full_name="Olle", role="sakerhetshandlaggare"
+    )
+    assert officer_rights(user) == (User.Role.SAKERHETSHANDLAGGARE, True, True)
+
+
+def test_a_superuser_changes_an_officer_back_to_an_official_in_the_admin(client, it_staff):
+    colleague = make_officer("olle@example.se", "Olle Officer")
+    login_verified(client, it_staff)
+    page = client.get(f"/admin/portal/user/{colleague.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data |= {
+        "role": User.Role.FORTROENDEVALD,
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "12:00",
+    }
+    response = client.post(f"/admin/portal/user/{colleague.pk}/change/", data)
+    assert response.status_code == 302
+    # The form still held the group; the role decides.
+    assert officer_rights(colleague) == (User.Role.FORTROENDEVALD, True, False)
+
+
+def test_createsuperuser_makes_an_account_for_it_that_reads_no_reports(db, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "ett-långt-lösenord-för-it")
+    call_command("createsuperuser", interactive=False, email="it@example.se", full_name="Ivar It")
+    user = User.objects.get(email="it@example.se")
+    assert user.is_superuser
+    assert officer_rights(user) == (User.Role.FORTROENDEVALD, True, False)
+
+
+def test_the_demo_officer_is_in_the_group_and_the_demo_official_is_not(db, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("create_demo_users", stdout=io.StringIO())
+    officer = User.objects.get(email="handlaggare@example.se")
+    official = User.objects.get(email="fortroendevald@example.se")
+    assert officer_rights(officer) == (User.Role.SAKERHETSHANDLAGGARE, True, True)
+    assert officer_rights(official) == (User.Role.FORTROENDEVALD, False, False)

@@ -251,8 +251,8 @@ def test_mailing_a_notice_to_one_official_says_one(client, officer, official):
     notice = Notice.objects.create(
         title="Lägesbild",
         body="Text.",
-        importance=Notice.Importance.IMPORTANT,
-        status=Notice.Status.PUBLISHED,
+        importance=Notice.Importance.VIKTIG,
+        status=Notice.Status.PUBLICERAD,
     )
     login_verified(client, officer)
     url = f"/admin/notices/notice/{notice.pk}/skicka-e-post/"

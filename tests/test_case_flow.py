@@ -16,7 +16,7 @@ from PIL import Image
 
 from incidents.models import Incident, ReporterMessage, Supplement, TriageChange
 from incidents.statistics import year_statistics
-from incidents.views import UNSENT_SUPPLEMENT_KEY
+from incidents.views import KEPT_SUPPLEMENT
 from portal.models import User
 
 from .conftest import PASSWORD, login_verified, post_after_idle_timeout
@@ -401,7 +401,7 @@ def test_an_answer_written_when_the_login_ran_out_comes_back_after_the_login(
     data["submission_token"] = str(uuid.uuid4())
     response = post_after_idle_timeout(client, official, url, data)
     assert response["Location"].startswith("/logga-in/")
-    assert client.session[UNSENT_SUPPLEMENT_KEY]["data"]["values"]["in_reply_to"] == [
+    assert client.session[KEPT_SUPPLEMENT.session_key]["data"]["values"]["in_reply_to"] == [
         str(message.pk)
     ]
     client.post("/logga-in/", {"username": official.email, "password": PASSWORD})

@@ -199,7 +199,7 @@ def test_an_official_does_not_see_drafts(client, official):
 )
 def test_no_editor_input_reaches_a_page_as_script(client, body):
     Section.objects.create(
-        phase="fore", slug="test", title="Test", body=body, status=Section.Status.PUBLISHED
+        phase="fore", slug="test", title="Test", body=body, status=Section.Status.PUBLICERAD
     )
     html = page_text(client, "/fore/")
     section = html[html.index('id="test"') : html.index("</section>", html.index('id="test"'))]

@@ -13,14 +13,14 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from incidents.forms import ReportForm
 from incidents.models import MAX_TEXT, Evidence, Incident, ReferenceCounter
-from incidents.views import UNSENT_KEY, UNSENT_SUPPLEMENT_KEY
+from incidents.views import KEPT_REPORT, KEPT_SUPPLEMENT
 
 from .conftest import PASSWORD, login_verified, post_after_idle_timeout
 
@@ -195,6 +195,36 @@ def test_double_submit_with_files_stores_each_file_once(send):
     assert len(stored_files()) == 1
 
 
+def test_the_same_file_chosen_twice_in_one_sending_is_stored_once(send):
+    send(files=[png_upload(), png_upload("samma-igen.png")])
+    assert Evidence.objects.count() == 1
+    assert len(stored_files()) == 1
+
+
+def test_a_file_already_in_the_draft_chosen_again_when_sending_is_stored_once(send):
+    send(report_data(action="utkast"), files=[png_upload()])
+    incident = Incident.objects.get()
+    send(
+        report_data(token=incident.submission_token),
+        files=[png_upload()],
+        url=f"/rapportera/utkast/{incident.pk}/",
+    )
+    incident.refresh_from_db()
+    assert not incident.is_draft
+    assert incident.evidence.count() == 1
+    assert len(stored_files()) == 1
+
+
+def test_a_form_saved_as_a_draft_and_then_sent_from_the_same_page_sends_that_draft(send):
+    """The back button, or a second tab: the form that made the draft is sent."""
+    data = report_data(action="utkast")
+    send(data)
+    response = send({**data, "action": "skicka"})
+    incident = Incident.objects.get()
+    assert response["Location"] == f"/mina-rapporter/{incident.pk}/kvitto/"
+    assert incident.reference == f"HHV-{YEAR}-0001"
+
+
 def test_required_fields_left_empty_get_swedish_errors_and_keep_the_text(send):
     data = report_data(kinds=[], channel="", occurred_on="", place="", police_report="")
     response = send(data)
@@ -225,7 +255,7 @@ def test_a_bad_date_gets_a_plain_message(send):
 
 
 def test_a_failure_part_way_leaves_no_report_and_no_file(send, monkeypatch):
-    def broken_submit(self):
+    def broken_submit(self, **kwargs):
         raise RuntimeError("databasen försvann mitt i")
 
     monkeypatch.setattr(Incident, "submit", broken_submit)
@@ -405,7 +435,7 @@ def test_a_timed_out_officials_kept_report_holds_only_the_forms_fields_within_th
         action=os.urandom(50_000).hex(),
     )
     post_after_idle_timeout(client, official, "/rapportera/", data)
-    kept = client.session[UNSENT_KEY]["data"]["values"]
+    kept = client.session[KEPT_REPORT.session_key]["data"]["values"]
     assert set(kept) <= set(ReportForm.base_fields) - {"files"}
     assert "during" not in kept and "kinds" not in kept
     assert kept["place"] == ["Facebook, min offentliga sida"]
@@ -426,7 +456,7 @@ def test_a_timed_out_officials_kept_supplement_is_within_the_forms_limit(client,
     url = f"/mina-rapporter/{incident.pk}/komplettera/"
     big = os.urandom(850_000).hex()
     post_after_idle_timeout(client, official, url, {"text": big, "extra": "y"})
-    assert client.session[UNSENT_SUPPLEMENT_KEY]["data"]["values"] == {}
+    assert client.session[KEPT_SUPPLEMENT.session_key]["data"]["values"] == {}
     assert session_bytes() < 5_000
 
 
@@ -527,9 +557,33 @@ def test_two_reports_at_the_same_instant_get_distinct_references(official):
     assert sorted(references) == [f"HHV-{YEAR}-{n:04d}" for n in range(1, 9)]
 
 
+def hold_the_first_sending_until_the_other_waits(monkeypatch):
+    """The request that sends first keeps its transaction open until the other request waits
+    for it (for the draft's row lock, or for the new report's unique token): so the two are
+    at the same instant however the threads happen to run."""
+    submit, sending = Incident.submit, []
+
+    def held(self, **kwargs):
+        sending.append(self)
+        if len(sending) == 1:
+            with connection.cursor() as cursor:
+                for _ in range(200):  # at most ten seconds: then the test goes on regardless
+                    cursor.execute(
+                        "SELECT EXISTS (SELECT 1 FROM pg_locks "
+                        "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+                    )
+                    if cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.05)
+        return submit(self, **kwargs)
+
+    monkeypatch.setattr(Incident, "submit", held)
+
+
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: SQLite allows one writer")
 @pytest.mark.django_db(transaction=True)
-def test_a_double_click_at_the_same_instant_makes_one_report(official):
+def test_a_double_click_at_the_same_instant_makes_one_report(official, monkeypatch):
+    hold_the_first_sending_until_the_other_waits(monkeypatch)
     data = report_data()
 
     def post(i):
@@ -542,3 +596,24 @@ def test_a_double_click_at_the_same_instant_makes_one_report(official):
     incident = Incident.objects.get()
     assert locations == [f"/mina-rapporter/{incident.pk}/kvitto/"] * 2
     assert incident.reference == f"HHV-{YEAR}-0001"
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: SQLite allows one writer")
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_sent_twice_at_the_same_instant_is_sent_once(official, monkeypatch):
+    draft = Incident.objects.create(reporter=official, during=SECRET)
+    hold_the_first_sending_until_the_other_waits(monkeypatch)
+    data = report_data(token=draft.submission_token)
+
+    def post(i):
+        client = Client()
+        client.force_login(official)
+        return client.post(f"/rapportera/utkast/{draft.pk}/", data)["Location"]
+
+    locations, errors = _in_threads(2, post)
+    assert errors == []
+    assert locations == [f"/mina-rapporter/{draft.pk}/kvitto/"] * 2
+    draft.refresh_from_db()
+    assert draft.reference == f"HHV-{YEAR}-0001"
+    assert ReferenceCounter.objects.get(year=YEAR).last == 1  # no second reference taken
+    assert len([m for m in mail.outbox if m.to == [official.email]]) == 1  # one receipt

@@ -11,7 +11,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from training.models import TrainingModule
-from training.views import UNSENT_ANSWERS_KEY
+from training.views import KEPT_ANSWERS
 
 from .conftest import PASSWORD, post_after_idle_timeout
 
@@ -23,7 +23,7 @@ URL = "/utbildning/resor/"
 @pytest.fixture
 def module(db):
     module = TrainingModule.objects.create(
-        title="Resor", slug="resor", status=TrainingModule.Status.PUBLISHED, order=100
+        title="Resor", slug="resor", status=TrainingModule.Status.PUBLICERAD, order=100
     )
     taxi = module.questions.create(text="Hur beställer du helst taxi?", order=1)
     taxi.choices.create(text="Förbeställd, från ett känt bolag", is_correct=True)
@@ -54,7 +54,7 @@ def test_a_timed_out_officials_kept_answers_are_only_the_modules_questions_and_c
     name, (right, wrong) = field_and_choices(module)
     big = os.urandom(500_000).hex()
     post_after_idle_timeout(client, official, URL, {name: [big, wrong], "extra": big})
-    assert client.session[UNSENT_ANSWERS_KEY]["data"]["values"] == {name: [wrong]}
+    assert client.session[KEPT_ANSWERS.session_key]["data"]["values"] == {name: [wrong]}
     assert session_bytes() < 5_000
 
     client.post("/logga-in/", {"username": official.email, "password": PASSWORD})
@@ -66,4 +66,4 @@ def test_a_timed_out_officials_kept_answers_are_only_the_modules_questions_and_c
 def test_a_choice_that_is_not_one_of_the_questions_is_not_kept(client, official, module):
     name, _ = field_and_choices(module)
     post_after_idle_timeout(client, official, URL, {name: "999999"})
-    assert client.session[UNSENT_ANSWERS_KEY]["data"]["values"] == {}
+    assert client.session[KEPT_ANSWERS.session_key]["data"]["values"] == {}

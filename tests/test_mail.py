@@ -109,8 +109,8 @@ def test_no_kind_of_mail_carries_what_a_report_says(
     notice = Notice.objects.create(
         title="Hotbilden inför valet",
         body=MARKER,
-        importance=Notice.Importance.IMPORTANT,
-        status=Notice.Status.PUBLISHED,
+        importance=Notice.Importance.VIKTIG,
+        status=Notice.Status.PUBLICERAD,
     )
     notice.mail_to_officials(officer)
 

@@ -27,7 +27,7 @@ def notice(**fields):
         "title": "Hotbilden inför valet",
         "body": THREAT_PICTURE,
         "date": today,
-        "status": Notice.Status.PUBLISHED,
+        "status": Notice.Status.PUBLICERAD,
         **fields,
     }
     return Notice.objects.create(**fields)
@@ -49,7 +49,7 @@ def inactive_official(db):
 
 def test_a_logged_in_official_sees_the_current_notices_on_the_start_page(logged_in):
     notice(title="Ny rutin för fullmäktige", date=days(-3))
-    notice(title="Hotbilden inför valet", date=days(-10), importance=Notice.Importance.IMPORTANT)
+    notice(title="Hotbilden inför valet", date=days(-10), importance=Notice.Importance.VIKTIG)
     notice(title="Gäller till i dag", date=days(-5), valid_until=days(0))
     html = logged_in.get("/").text
     assert "Aktuellt från säkerhetshandläggaren" in html
@@ -66,7 +66,7 @@ def test_a_logged_in_official_sees_the_current_notices_on_the_start_page(logged_
 def test_expired_future_and_unpublished_notices_are_not_on_the_start_page(logged_in):
     notice(title="Gick ut i går", date=days(-10), valid_until=days(-1))
     notice(title="Kommer i morgon", date=days(1))
-    notice(title="Ett utkast", status=Notice.Status.DRAFT)
+    notice(title="Ett utkast", status=Notice.Status.UTKAST)
     html = logged_in.get("/").text
     for title in ["Gick ut i går", "Kommer i morgon", "Ett utkast"]:
         assert title not in html
@@ -74,7 +74,7 @@ def test_expired_future_and_unpublished_notices_are_not_on_the_start_page(logged
 
 
 def test_a_visitor_sees_no_notice_only_a_line_asking_to_log_in(client):
-    notice(title="Hotbilden inför valet", importance=Notice.Importance.IMPORTANT)
+    notice(title="Hotbilden inför valet", importance=Notice.Importance.VIKTIG)
     html = client.get("/").text
     assert "Hotbilden inför valet" not in html and THREAT_PICTURE not in html
     assert "för att se aktuell information från säkerhetshandläggaren" in html
@@ -85,7 +85,7 @@ def test_the_archive_lists_current_and_earlier_notices_but_no_drafts_or_future(l
     notice(title="Gäller nu")
     notice(title="Från i våras", date=days(-100), valid_until=days(-60))
     notice(title="Kommer i morgon", date=days(1))
-    notice(title="Ett utkast", status=Notice.Status.DRAFT)
+    notice(title="Ett utkast", status=Notice.Status.UTKAST)
     html = logged_in.get("/aktuellt/").text
     assert html.index("Gäller nu") < html.index("Tidigare information") < html.index("Från i våras")
     assert "Kommer i morgon" not in html and "Ett utkast" not in html
@@ -100,7 +100,7 @@ def test_an_official_can_read_an_earlier_notice_which_says_it_no_longer_applies(
 
 
 def test_a_draft_or_a_notice_whose_date_has_not_come_cannot_be_opened(logged_in):
-    for hidden in [notice(status=Notice.Status.DRAFT), notice(date=days(1))]:
+    for hidden in [notice(status=Notice.Status.UTKAST), notice(date=days(1))]:
         assert logged_in.get(f"/aktuellt/{hidden.pk}/").status_code == 404
 
 
@@ -176,7 +176,7 @@ def test_staff_outside_the_group_see_no_notices_in_the_admin(it_staff):
 
 @pytest.fixture
 def important():
-    return notice(importance=Notice.Importance.IMPORTANT)
+    return notice(importance=Notice.Importance.VIKTIG)
 
 
 def mail_url(n):
@@ -218,7 +218,7 @@ def test_the_officer_sees_the_mail_and_the_number_of_recipients_before_sending(
 
 def test_the_mail_shown_before_sending_prints_a_title_with_markup_as_text(officer, official):
     """The mail is plain text, rendered without escaping; on the admin page it is HTML."""
-    scripted = notice(title="<script>alert(1)</script>", importance=Notice.Importance.IMPORTANT)
+    scripted = notice(title="<script>alert(1)</script>", importance=Notice.Importance.VIKTIG)
     admin = login_verified(Client(), officer)
     html = admin.get(mail_url(scripted)).text
     assert "<script>alert(1)</script>" not in html
@@ -256,8 +256,8 @@ def test_an_official_cannot_mail_the_officials(client, official, important):
     "fields",
     [
         {"importance": Notice.Importance.NORMAL},
-        {"importance": Notice.Importance.IMPORTANT, "status": Notice.Status.DRAFT},
-        {"importance": Notice.Importance.IMPORTANT, "date": days(-9), "valid_until": days(-1)},
+        {"importance": Notice.Importance.VIKTIG, "status": Notice.Status.UTKAST},
+        {"importance": Notice.Importance.VIKTIG, "date": days(-9), "valid_until": days(-1)},
     ],
     ids=["normal", "draft", "expired"],
 )

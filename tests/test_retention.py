@@ -23,7 +23,7 @@ from incidents.models import (
     Supplement,
     TriageChange,
 )
-from riskassessment.models import Answer, Assessment, Question
+from riskassessment.models import Answer, Assessment, RiskQuestion
 from riskassessment.scoring import Level
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def draft(reporter):
 
 
 def assessment(owner):
-    question = Question.objects.active().first()
+    question = RiskQuestion.objects.active().first()
     return Assessment.record(
         owner, [Answer.for_question(question, Level.HOG)], activity="Medborgardialog",
         date=datetime.date(2026, 5, 4),
@@ -300,7 +300,7 @@ def test_expired_sessions_with_text_kept_from_a_time_out_are_removed(gallra):
     from django.contrib.sessions.models import Session
 
     old = SessionStore()
-    old["incidents:unsent_report"] = {"owner": 1, "data": {"during": ["Hemlig text"]}}
+    old["kept_through_login:incidents:report"] = {"owner": 1, "data": {"during": ["Hemlig text"]}}
     old.set_expiry(60)
     old.create()
     fresh = SessionStore()

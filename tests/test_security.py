@@ -13,6 +13,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from incidents.models import Incident
 from portal.models import User
 
 from .conftest import PASSWORD, login_verified, make_officer
@@ -283,7 +284,7 @@ def test_report_text_stays_out_of_error_reports_and_logs(client, official, setti
     client.force_login(official)
     secret = "Grannen på Storgatan 5 hotade mig"
     try:
-        with mock.patch("incidents.views._save_report", side_effect=RuntimeError("krasch")):
+        with mock.patch.object(Incident, "save_report", side_effect=RuntimeError("krasch")):
             response = client.post(
                 "/rapportera/",
                 {
@@ -335,7 +336,7 @@ def change_form(user, **extra):
         "full_name": user.full_name,
         "phone": user.phone,
         "party": user.party,
-        "role": User.Role.SECURITY_OFFICER,
+        "role": User.Role.SAKERHETSHANDLAGGARE,
         "is_active": "on",
         "is_staff": "on",
         "is_superuser": "on",
@@ -357,7 +358,7 @@ def test_an_officer_edits_an_officials_details_but_gives_no_rights(client, offic
         change_form(official, full_name="Anna Ändrad", party="Nya partiet"),
     )
     assert response.status_code == 302
-    assert rights_of(official) == (False, False, User.Role.OFFICIAL, [], [])
+    assert rights_of(official) == (False, False, User.Role.FORTROENDEVALD, [], [])
     assert (official.full_name, official.party) == ("Anna Ändrad", "Nya partiet")
 
 
@@ -382,14 +383,14 @@ def test_an_officer_creates_only_officials(client, officer):
         {
             "email": "mallory@example.se",
             "full_name": "Mallory",
-            "role": User.Role.SECURITY_OFFICER,
+            "role": User.Role.SAKERHETSHANDLAGGARE,
             "is_staff": "on",
             "is_superuser": "on",
         },
     )
     assert response.status_code == 302
     created = User.objects.get(email="mallory@example.se")
-    assert rights_of(created) == (False, False, User.Role.OFFICIAL, [], [])
+    assert rights_of(created) == (False, False, User.Role.FORTROENDEVALD, [], [])
 
 
 def test_an_officer_invites_officials_but_not_staff(client, officer, official):
@@ -408,7 +409,12 @@ def test_a_superuser_still_makes_an_official_a_security_officer(client, it_staff
     del form["is_superuser"], form["user_permissions"]
     response = client.post(f"/admin/portal/user/{official.pk}/change/", form)
     assert response.status_code == 302
-    assert rights_of(official)[:4] == (False, True, User.Role.SECURITY_OFFICER, [officers_group()])
+    assert rights_of(official)[:4] == (
+        False,
+        True,
+        User.Role.SAKERHETSHANDLAGGARE,
+        [officers_group()],
+    )
 
 
 def test_the_officers_group_has_no_rights_over_second_factor_devices(client, officer):

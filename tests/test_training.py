@@ -43,7 +43,7 @@ def module(db):
         title="Resor",
         slug="resor",
         intro="Tänk på **resan** innan du åker. Frågor? Ring [[sakerhetshandlaggare]].",
-        status=TrainingModule.Status.PUBLISHED,
+        status=TrainingModule.Status.PUBLICERAD,
         order=100,
     )
     module.sections.set(Section.objects.filter(slug="resor"))
@@ -257,7 +257,7 @@ def test_an_official_never_sees_another_officials_progress(logged_in, other_offi
 def test_a_draft_module_is_hidden_from_officials_but_shown_to_the_security_officer(
     logged_in, officer, module
 ):
-    module.status = TrainingModule.Status.DRAFT
+    module.status = TrainingModule.Status.UTKAST
     module.save(update_fields=["status"])
     assert logged_in.get("/utbildning/resor/").status_code == 404
     assert ">Resor</a>" not in logged_in.get("/utbildning/").text
@@ -431,7 +431,7 @@ def test_staff_outside_the_group_cannot_edit_the_training(it_staff):
 def test_a_question_without_a_right_answer_is_refused_in_the_admin(officer, module):
     admin = login_verified(Client(), officer)
     response = admin.post(
-        "/admin/training/question/add/",
+        "/admin/training/quizquestion/add/",
         {
             "module": module.pk, "text": "Vad gör du?", "order": 3, "explanation": "Så här.",
             "choices-TOTAL_FORMS": 2, "choices-INITIAL_FORMS": 0,
@@ -531,7 +531,7 @@ def test_no_reminder_to_an_inactive_official_or_to_staff(official, officer, it_s
 
 def test_no_reminders_without_a_published_introduction(official):
     joined(official, 60)
-    TrainingModule.objects.filter(is_introduction=True).update(status=TrainingModule.Status.DRAFT)
+    TrainingModule.objects.filter(is_introduction=True).update(status=TrainingModule.Status.UTKAST)
     remind(NOON)
     assert mail.outbox == []
 

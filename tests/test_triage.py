@@ -2,6 +2,7 @@
 
 import csv
 import io
+from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import Group
@@ -55,7 +56,7 @@ def form_data(response, **changes):
 def second_officer(db):
     user = User.objects.create_user(
         "olle@example.se", PASSWORD, full_name="Olle Ordning", is_staff=True,
-        role=User.Role.SECURITY_OFFICER,
+        role=User.Role.SAKERHETSHANDLAGGARE,
     )  # fmt: skip
     user.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
     return user
@@ -291,7 +292,6 @@ def test_the_handler_choice_offers_only_security_officers(client, officer, offic
 def test_list_actions_work_outside_a_test_transaction(client, official):
     """The admin runs actions without a transaction of its own; on PostgreSQL the row lock
     in change_triage needs one, so the verb makes its own."""
-    from importlib import import_module
 
     from django.apps import apps
 

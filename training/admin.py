@@ -11,7 +11,7 @@ from guidance.rendering import known_contacts_only
 from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin
 from portal.models import User
 
-from .models import Choice, Completion, Question, TrainingModule
+from .models import Choice, Completion, QuizQuestion, TrainingModule
 from .overview import overview_view
 
 
@@ -30,9 +30,9 @@ class TrainingModuleForm(forms.ModelForm):
         return known_contacts_only(self.cleaned_data["intro"])
 
 
-class QuestionForm(forms.ModelForm):
+class QuizQuestionForm(forms.ModelForm):
     class Meta:
-        model = Question
+        model = QuizQuestion
         fields = ["text", "order", "explanation"]
         widgets = {"explanation": forms.Textarea(attrs={"rows": 3})}
 
@@ -40,9 +40,9 @@ class QuestionForm(forms.ModelForm):
         return known_contacts_only(self.cleaned_data["explanation"])
 
 
-class QuestionInline(OfficersOnlyMixin, admin.StackedInline):
-    model = Question
-    form = QuestionForm
+class QuizQuestionInline(OfficersOnlyMixin, admin.StackedInline):
+    model = QuizQuestion
+    form = QuizQuestionForm
     extra = 0
     show_change_link = True  # the choices are edited on the question's own page
     verbose_name_plural = "frågor (svarsalternativen skrivs på frågans egen sida: ”Ändra”)"
@@ -86,7 +86,7 @@ class TrainingModuleAdmin(LabelledListEditableMixin, OfficersOnlyMixin, admin.Mo
     list_display_links = ["title"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["updated_at"]
-    inlines = [QuestionInline]
+    inlines = [QuizQuestionInline]
     change_list_template = "admin/training/trainingmodule/change_list.html"
 
     def get_urls(self):
@@ -105,9 +105,9 @@ class TrainingModuleAdmin(LabelledListEditableMixin, OfficersOnlyMixin, admin.Mo
         return obj.completions_count
 
 
-@admin.register(Question)
-class QuestionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
-    form = QuestionForm
+@admin.register(QuizQuestion)
+class QuizQuestionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
+    form = QuizQuestionForm
     list_display = ["text", "module", "order"]
     list_filter = ["module"]
     list_select_related = ["module"]

@@ -1,7 +1,7 @@
 from django import forms
 
 
-class AnswersForm(forms.Form):
+class QuizAnswersForm(forms.Form):
     """One field per question: radio buttons when one answer is right, checkboxes when
     several are. A wrong answer is an error on its question, so that the error summary
     links to it and the answers given stay chosen for the next try."""

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from guidance.models import Phase, Section
 from guidance.rendering import contacts_by_key, render, rendered_sections
-from portal.security import has_second_factor
+from portal.models import Publication
+from portal.security import is_verified_officer
 
 # At most one reminder a month to an official who has not taken the introduction.
 REMINDER_INTERVAL = timedelta(days=30)
@@ -21,12 +22,12 @@ def start_of(day):
 
 class TrainingModuleQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=TrainingModule.Status.PUBLISHED)
+        return self.filter(status=TrainingModule.Status.PUBLICERAD)
 
     def visible_to(self, user):
         """Officials see the published modules; the security officers, once they have given
         their second factor, also the drafts (as in the admin, where the drafts are made)."""
-        if user.is_authenticated and user.is_security_officer and has_second_factor(user):
+        if is_verified_officer(user):
             return self
         return self.published()
 
@@ -41,9 +42,7 @@ class TrainingModule(models.Model):
     The plan gives the region the duty to introduce new officials to personal security and
     to offer training, and each official the duty to take part."""
 
-    class Status(models.TextChoices):
-        DRAFT = "utkast", "Utkast"
-        PUBLISHED = "publicerad", "Publicerad"
+    Status = Publication
 
     title = models.CharField("rubrik", max_length=200)
     slug = models.SlugField(
@@ -71,7 +70,7 @@ class TrainingModule(models.Model):
     )
     order = models.PositiveIntegerField("ordning", default=0)
     status = models.CharField(
-        "status", max_length=10, choices=Status, default=Status.DRAFT, db_index=True
+        "status", max_length=10, choices=Status, default=Status.UTKAST, db_index=True
     )
     is_introduction = models.BooleanField(
         "introduktion för nya förtroendevalda",
@@ -108,7 +107,7 @@ class TrainingModule(models.Model):
 
     @property
     def is_draft(self):
-        return self.status == self.Status.DRAFT
+        return self.status == self.Status.UTKAST
 
     def intro_html(self):
         return render(self.intro, contacts_by_key())
@@ -147,7 +146,7 @@ class TrainingModule(models.Model):
         )
 
 
-class Question(models.Model):
+class QuizQuestion(models.Model):
     module = models.ForeignKey(
         TrainingModule, on_delete=models.CASCADE, related_name="questions", verbose_name="modul"
     )
@@ -186,7 +185,7 @@ class Question(models.Model):
 
 class Choice(models.Model):
     question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="choices", verbose_name="fråga"
+        QuizQuestion, on_delete=models.CASCADE, related_name="choices", verbose_name="fråga"
     )
     text = models.CharField("svarsalternativ", max_length=300)
     is_correct = models.BooleanField("rätt svar", default=False)

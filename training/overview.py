@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models.functions import TruncDate
 from django.shortcuts import render
 from django.utils import timezone
 
 from portal.exports import csv_response, xlsx_response
 from portal.models import User
+from portal.security import verified_officer_required
 
 from .models import Completion, TrainingModule
 
@@ -86,10 +86,8 @@ def export_rows(overview):
 # (staff, logged in with a second factor).
 
 
+@verified_officer_required
 def overview_view(request):
-    user = request.user
-    if not (user.is_security_officer and user.is_verified()):
-        raise PermissionDenied("Översikten är till för säkerhetshandläggarna.")
     overview = completion_overview()
     match request.GET.get("format"):
         case "csv":

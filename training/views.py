@@ -5,12 +5,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from portal.security import keep_post_until_login, kept_initial
+from portal.security import KeptThroughLogin
 
-from .forms import AnswersForm
+from .forms import QuizAnswersForm
 from .models import TrainingModule
 
-UNSENT_ANSWERS_KEY = "training_unsent_answers"
+KEPT_ANSWERS = KeptThroughLogin("training:answers")
 
 
 def _get_module_for_user(request, slug):
@@ -31,14 +31,14 @@ def module_detail(request, slug):
     if not request.user.is_authenticated:
         if request.method == "POST":
             if module := TrainingModule.objects.filter(slug=slug).first():
-                form = AnswersForm(module.quiz(), request.POST)
-                keep_post_until_login(request, UNSENT_ANSWERS_KEY, form)
+                form = QuizAnswersForm(module.quiz(), request.POST)
+                KEPT_ANSWERS.keep(request, form)
             return redirect_to_login(request.path + "?aterstall=1")
         return redirect_to_login(request.get_full_path())
     module = _get_module_for_user(request, slug)
-    form = AnswersForm(module.quiz(), request.POST if request.method == "POST" else None)
+    form = QuizAnswersForm(module.quiz(), request.POST if request.method == "POST" else None)
     restoring = request.GET.get("aterstall") and not form.is_bound
-    if restoring and (kept := kept_initial(request, UNSENT_ANSWERS_KEY, form)):
+    if restoring and (kept := KEPT_ANSWERS.take_initial(request, form)):
         form.initial.update(kept)
         messages.info(
             request,

@@ -36,12 +36,12 @@ for email, name in {list(OFFICIALS.values())!r}:
     User.objects.create_user(email, {PASSWORD!r}, full_name=name)
 for email, name in [{OFFICER!r}, {NEW_OFFICER!r}]:
     officer = User.objects.create_user(email, {PASSWORD!r}, full_name=name,
-                                       role=User.Role.SECURITY_OFFICER, is_staff=True)
+                                       role=User.Role.SAKERHETSHANDLAGGARE, is_staff=True)
     officer.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
 from notices.models import Notice
 Notice.objects.create(
-    title="Lägesbild inför valet", importance=Notice.Importance.IMPORTANT,
-    status=Notice.Status.PUBLISHED, body="Polisen ser en ökad hotbild. Ring [[polisen]].")
+    title="Lägesbild inför valet", importance=Notice.Importance.VIKTIG,
+    status=Notice.Status.PUBLICERAD, body="Polisen ser en ökad hotbild. Ring [[polisen]].")
 """
 
 

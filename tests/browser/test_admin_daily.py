@@ -22,7 +22,7 @@ sara = User.objects.get(email={OFFICER[0]!r})
 colleague, _ = User.objects.get_or_create(
     email="maria-kristina.johansson-lindqvist@example.se",
     defaults=dict(full_name="Maria-Kristina Johansson-Lindqvist", is_staff=True,
-                  role=User.Role.SECURITY_OFFICER))
+                  role=User.Role.SAKERHETSHANDLAGGARE))
 colleague.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
 now = timezone.now()
 for i in range(12):

@@ -1,24 +1,22 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.models import SECURITY_OFFICERS, User
+from portal.models import User
 
 DEMO_USERS = [
     {
         "email": "handlaggare@example.se",
         "full_name": "Sara Säkerhet",
-        "role": User.Role.SECURITY_OFFICER,
-        "is_staff": True,
+        "role": User.Role.SAKERHETSHANDLAGGARE,
     },
     {
         "email": "fortroendevald@example.se",
         "full_name": "Anna Andersson",
         "party": "Exempelpartiet",
         "phone": "070-000 00 00",
-        "role": User.Role.OFFICIAL,
+        "role": User.Role.FORTROENDEVALD,
     },
 ]
 
@@ -45,8 +43,6 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(12)
             if user is None:
                 user = User.objects.create_user(password=password, **fields)
-                if user.role == User.Role.SECURITY_OFFICER:
-                    user.groups.add(Group.objects.get(name=SECURITY_OFFICERS))
             else:
                 user.set_password(password)
                 user.save(update_fields=["password"])
