@@ -19,6 +19,7 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.admin_site import OfficersOnlyMixin, ReadOnlyInline
@@ -363,6 +364,16 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return IncidentChangeList
+
+    def action_checkbox(self, obj):
+        # The admin's own checkbox, written out: rendered as a form widget it took a
+        # millisecond a row, a tenth of a second for each page of the list.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """Each word (or "quoted phrase") in the reference, the place, or the reporter's name

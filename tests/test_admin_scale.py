@@ -210,3 +210,21 @@ def test_a_reports_page_asks_as_many_queries_for_many_reports_as_for_few(client,
     for _ in range(12):
         sent_report(official)
     assert queries(client, url) == few
+
+
+def test_each_report_in_the_list_has_the_admins_own_checkbox_for_the_actions(
+    client, officer, reports
+):
+    from django.contrib import admin
+    from django.utils import translation
+
+    incident_admin = admin.site._registry[Incident]
+    incident = reports["anna"]
+    with translation.override("sv"):
+        # The same HTML as the admin's widget, which its JavaScript and labels rely on.
+        assert incident_admin.action_checkbox(incident) == admin.ModelAdmin.action_checkbox(
+            incident_admin, incident
+        )
+    login_verified(client, officer)
+    html = client.get(LIST).text
+    assert f'value="{incident.pk}" class="action-select" aria-label="Välj detta objekt' in html
