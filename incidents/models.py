@@ -479,7 +479,7 @@ class Incident(models.Model):
     def notify_officers(self, *, supplement=False, reply=False):
         User = get_user_model()  # noqa: N806
         recipients = list(User.objects.security_officers().values_list("email", flat=True))
-        recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
+        recipients += settings.INCIDENT_NOTIFY_EMAILS
         url = settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[self.pk])
         self._send("incidents/officers", recipients, url=url, supplement=supplement, reply=reply)
 

@@ -125,7 +125,7 @@ class Command(BaseCommand):
         overdue = triage_overdue(today)
         if overdue or unassigned:
             recipients = [officer.email for officer in officers]
-            recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
+            recipients += settings.INCIDENT_NOTIFY_EMAILS
             sent += self.remind(
                 "incidents/reminder_group",
                 recipients,
