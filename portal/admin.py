@@ -176,7 +176,8 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_related(self, request, form, formsets, change):
         # The role decides the group: a säkerhetshandläggare gets the admin and the
-        # group's permissions, anyone else loses them.
+        # group's permissions; anyone else is taken out of the group, and so sees none of
+        # the officers' work, but keeps staff status if IT gave it.
         super().save_related(request, form, formsets, change)
         user = form.instance
         group = Group.objects.get(name=SECURITY_OFFICERS)

@@ -14,7 +14,7 @@ from .forms import ActivityForm, AnswersForm
 from .models import Assessment, Question
 from .scoring import assess
 
-# guidance.pdf.render_pdf applies css/print.css; this app's print rules come after it.
+# The PDF is styled by the shared css/print.css, then by this app's print rules.
 PDF_STYLESHEET = "css/riskassessment-print.css"
 UNSAVED_KEY = "riskassessment:unsaved"
 TIMED_OUT_MESSAGE = (
