@@ -8,17 +8,15 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from incidents.models import Incident
 from portal.exports import safe_cell
 from portal.models import User
 from training.models import Completion, TrainingModule
 
-from .conftest import PASSWORD, login_verified
+from .conftest import PASSWORD, login_verified, sent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +57,7 @@ def xlsx(response):
 def handled_report(official, officer):
     officer.full_name = LINK
     officer.save(update_fields=["full_name"])
-    incident = Incident.objects.create(reporter=official, kinds=["hot"], channel="telefon")
-    with transaction.atomic():
-        incident.submit()
-    Incident.objects.filter(pk=incident.pk).update(handler=officer)
-    return incident
+    return sent_report(official, handler=officer)
 
 
 def export(client, officer, incident, action):
