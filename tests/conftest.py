@@ -1,6 +1,8 @@
 import io
 import os
+import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -8,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image
 
 from incidents.models import Incident
@@ -21,6 +24,17 @@ def _fast_and_isolated(settings, tmp_path):
     yield
     for cache in caches.all(initialized_only=True):
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _within_one_swedish_day():
+    """Tests compare the dates they work out ("tomorrow", "this year") with those the portal
+    works out a moment later. So that no test runs across midnight, or across New Year,
+    none starts in the last minute of a day in Sweden: it waits for the next day."""
+    now = timezone.localtime()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if (left := (midnight - now).total_seconds()) < 60:
+        time.sleep(left + 0.5)
 
 
 @pytest.fixture(autouse=True)
