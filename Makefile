@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install check-python bench clean
+.PHONY: run test install check-python bench lock clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -35,6 +35,14 @@ bench: install
 	$(PY) bench/guidance.py
 	$(PY) bench/training.py
 	$(PY) bench/admin.py
+
+# requirements.lock: the production dependencies (not dev or test) pinned with their hashes,
+# within pyproject.toml's ranges, for every platform. Pins already in the file are kept;
+# `make lock LOCKFLAGS=--upgrade` takes the newest versions the ranges allow.
+lock: install
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 \
+	  --generate-hashes --custom-compile-command "make lock" $(LOCKFLAGS) -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var

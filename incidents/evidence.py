@@ -31,11 +31,6 @@ from pillow_heif import register_heif_opener
 
 register_heif_opener()
 
-MB = 1024 * 1024
-MAX_FILE_SIZE = 15 * MB
-MAX_TOTAL_SIZE = 50 * MB
-MAX_FILES = 10
-
 # A picture costs the server by its pixels, not by its file: decoded, each pixel takes up
 # to four bytes, and a file of a few hundred kilobytes can hold a picture of hundreds of
 # megabytes (a "decompression bomb"), sent to hold every worker and take the portal down.
@@ -86,11 +81,11 @@ private_storage = FileSystemStorage(file_permissions_mode=0o600, directory_permi
 
 
 def limits():
-    """(per file, in total, number of files) for one sending: settings may lower or raise them."""
+    """(per file, in total, number of files) for one sending, as the settings say."""
     return (
-        getattr(settings, "INCIDENT_MAX_FILE_SIZE", MAX_FILE_SIZE),
-        getattr(settings, "INCIDENT_MAX_TOTAL_SIZE", MAX_TOTAL_SIZE),
-        getattr(settings, "INCIDENT_MAX_FILES", MAX_FILES),
+        settings.INCIDENT_MAX_FILE_SIZE,
+        settings.INCIDENT_MAX_TOTAL_SIZE,
+        settings.INCIDENT_MAX_FILES,
     )
 
 

@@ -152,8 +152,9 @@ class Incident(models.Model):
     """A report of threats, hate or violence against an elected official.
 
     The plan says ALL incidents shall be reported, so a sent report can't be
-    withdrawn or deleted, only closed. A draft (submitted_at empty) belongs to its
-    author alone until it is sent, and may be deleted by them.
+    withdrawn or deleted, only closed; gallring removes it when its retention period
+    after closing has run (IncidentQuerySet.past_retention). A draft (submitted_at
+    empty) belongs to its author alone until it is sent, and may be deleted by them.
     """
 
     class Status(models.TextChoices):
@@ -539,7 +540,7 @@ class Incident(models.Model):
     def notify_officers(self, *, supplement=False, reply=False):
         User = get_user_model()  # noqa: N806
         recipients = list(User.objects.security_officers().values_list("email", flat=True))
-        recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
+        recipients += settings.INCIDENT_NOTIFY_EMAILS
         url = settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[self.pk])
         self._send("incidents/officers", recipients, url=url, supplement=supplement, reply=reply)
 
@@ -803,8 +804,10 @@ class AccessLogEntryQuerySet(models.QuerySet):
 
 
 class AccessLogEntry(models.Model):
-    """Every view of a report and every download of evidence. Read-only for everyone; the
-    reference and the e-mail address are copied so the row outlives both."""
+    """Every opening of a report in the admin and every download of evidence, the
+    reporter's own downloads included (the reporter's own page of the report is not
+    logged). Read-only for everyone; the reference and the e-mail address are copied so
+    the row outlives both."""
 
     class Action(models.TextChoices):
         VISNING = "visning", "Visade rapporten"

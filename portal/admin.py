@@ -175,9 +175,9 @@ class UserAdmin(DjangoUserAdmin):
         return super().user_change_password(request, id, form_url)
 
     def save_related(self, request, form, formsets, change):
-        # The role decides the group, whatever the form's groups said: a
-        # säkerhetshandläggare gets the admin and the group's permissions, anyone else
-        # loses them.
+        # The role decides the group: a säkerhetshandläggare gets the admin and the
+        # group's permissions; anyone else is taken out of the group, and so sees none of
+        # the officers' work, but keeps staff status if IT gave it.
         super().save_related(request, form, formsets, change)
         form.instance.set_role(form.instance.role)
 

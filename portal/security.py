@@ -154,9 +154,10 @@ class KeptThroughLogin:
 class SessionTimeoutMiddleware:
     """Ends a login after a time without activity, and after an absolute time.
 
-    The admin holds every report, so its limits are shorter. An official in the middle of
-    a report keeps a longer idle time; if it runs out anyway, the report form keeps what
-    was typed through the login."""
+    The admin holds every report, so its limits are shorter, and once a session has used
+    the admin they hold for the whole session. An official's longer idle time leaves room
+    to write a report; if it runs out anyway, the report form keeps what was typed through
+    the login."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -211,6 +211,21 @@ PORTAL_RETENTION_DRAFT_DAYS = envint("PORTAL_RETENTION_DRAFT_DAYS", 90)
 PORTAL_RETENTION_RISK_ASSESSMENT_DAYS = envint("PORTAL_RETENTION_RISK_ASSESSMENT_DAYS", 365)
 PORTAL_RETENTION_ACCESS_LOG_DAYS = envint("PORTAL_RETENTION_ACCESS_LOG_DAYS", 2 * 365)
 
+# Incident reports: who gets the security officers' mail about reports besides the officers
+# themselves (a shared mailbox, say), and how much evidence one sending may carry: the proxy
+# in front of the portal must let a sending of that size through.
+INCIDENT_NOTIFY_EMAILS = [
+    a.strip() for a in envstr("INCIDENT_NOTIFY_EMAILS", "").split(",") if a.strip()
+]
+if not_addresses := [a for a in INCIDENT_NOTIFY_EMAILS if "@" not in a or " " in a]:
+    raise ImproperlyConfigured(
+        "INCIDENT_NOTIFY_EMAILS ska vara e-postadresser, kommaseparerade, "
+        f"inte {not_addresses[0]!r}."
+    )
+INCIDENT_MAX_FILE_SIZE = envint("INCIDENT_MAX_FILE_MB", 15) * 1024 * 1024
+INCIDENT_MAX_TOTAL_SIZE = envint("INCIDENT_MAX_TOTAL_MB", 50) * 1024 * 1024
+INCIDENT_MAX_FILES = envint("INCIDENT_MAX_FILES", 10)
+
 # New officials are reminded of the introduction to personal security if they have not
 # taken it this many days after their account was made (then at most once a month).
 PORTAL_INTRODUCTION_DAYS = envint("PORTAL_INTRODUCTION_DAYS", 30)

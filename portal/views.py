@@ -29,7 +29,7 @@ def my_pages(request):
 
 class InvitationConfirmView(auth_views.PasswordResetConfirmView):
     """The invitation's link: the person chooses a password and is logged in, and goes on
-    as after the login page: an official to Mina sidor, a security officer to the
+    to where their work is: an official to Mina sidor, staff (a security officer) to the
     administration, which first sets up the second factor."""
 
     template_name = "registration/invitation_confirm.html"

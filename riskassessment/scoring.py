@@ -1,4 +1,6 @@
-"""The risk inventory's rule, written here and nowhere else.
+"""The risk inventory's rule, as the portal computes it. The result page
+(templates/riskassessment/_result.html) states the plan's threshold to the reader in
+words: a change here is a change there.
 
 The plan says: "Får du MÅTTLIG på fyra eller HÖG på fler än två bör du överväga
 förebyggande åtgärder". An answer of HÖG is at least as worrying as one of

@@ -14,7 +14,7 @@ from .forms import ActivityForm, RiskAnswersForm
 from .models import Assessment, RiskQuestion
 from .scoring import assess
 
-# guidance.pdf.render_pdf applies css/print.css; this app's print rules come after it.
+# The PDF is styled by the shared css/print.css, then by this app's print rules.
 PDF_STYLESHEET = "css/riskassessment-print.css"
 # A visitor may answer without logging in, and log in to save: their answers are kept too.
 KEPT_ANSWERS = KeptThroughLogin("riskassessment:answers", visitors_too=True)

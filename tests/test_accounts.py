@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
@@ -33,11 +34,13 @@ def test_wrong_password_gets_a_swedish_error_and_keeps_the_address(client, offic
 
 
 def test_login_returns_to_the_page_asked_for(client, official):
+    asked_for = client.get("/mina-rapporter/")
+    login_page = client.get(asked_for["Location"])
+    carried = re.search(r'name="next" value="([^"]*)"', login_page.text).group(1)
     response = client.post(
-        "/logga-in/?next=/mina-sidor/",
-        {"username": "anna@example.se", "password": PASSWORD, "next": "/mina-sidor/"},
+        "/logga-in/", {"username": "anna@example.se", "password": PASSWORD, "next": carried}
     )
-    assert response["Location"] == "/mina-sidor/"
+    assert response["Location"] == "/mina-rapporter/"
 
 
 def test_my_pages_asks_an_anonymous_visitor_to_log_in(client):
@@ -53,12 +56,16 @@ def test_my_pages_shows_the_account(client, official):
     assert "070-111 11 11" in response.text
 
 
-def test_logout_ends_the_session(client, official):
+def test_logging_out_leads_to_the_start_page_and_mina_sidor_asks_for_the_login_again(
+    client, official
+):
     client.force_login(official)
+    key = client.session.session_key
+    assert 'action="/logga-ut/"' in client.get("/mina-sidor/").text
     response = client.post("/logga-ut/")
-    assert response.status_code == 302
-    assert SESSION_KEY not in client.session
-    assert client.get("/mina-sidor/").status_code == 302
+    assert response["Location"] == "/"
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get("/mina-sidor/")["Location"].startswith("/logga-in/")
 
 
 def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, official):

@@ -2,26 +2,30 @@
 reporter who hears back and answers, a closed report opened again, and the report a
 security officer registers after a call."""
 
-import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from PIL import Image
 
 from incidents.models import Incident, ReporterMessage, Supplement, TriageChange
 from incidents.statistics import year_statistics
 from incidents.views import KEPT_SUPPLEMENT
 from portal.models import User
 
-from .conftest import PASSWORD, login_verified, post_after_idle_timeout
-from .test_incident_report import report_data
-from .test_triage import change_url, form_data, sent_report
+from .conftest import (
+    PASSWORD,
+    change_url,
+    form_data,
+    login_verified,
+    png_upload,
+    post_after_idle_timeout,
+    report_data,
+    sent_report,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,12 +76,6 @@ def close_in_admin(officer_client, incident, committed, **fields):
     assert response.status_code == 302, response.context["adminform"].form.errors
     incident.refresh_from_db()
     return response
-
-
-def png_upload(name="skarmdump.png"):
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 10), "blue").save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 # 1. The police report after sending

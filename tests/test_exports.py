@@ -8,17 +8,16 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from incidents.models import AccessLogEntry, Incident
+from incidents.models import AccessLogEntry
 from portal.exports import safe_cell
 from portal.models import User
 from training.models import Completion, TrainingModule
 
-from .conftest import PASSWORD, login_verified
+from .conftest import PASSWORD, login_verified, sent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +58,7 @@ def xlsx(response):
 def handled_report(official, officer):
     officer.full_name = LINK
     officer.save(update_fields=["full_name"])
-    incident = Incident.objects.create(reporter=official, kinds=["hot"], channel="telefon")
-    with transaction.atomic():
-        incident.submit()
-    Incident.objects.filter(pk=incident.pk).update(handler=officer)
-    return incident
+    return sent_report(official, handler=officer)
 
 
 def export(client, officer, incident, action):
@@ -131,16 +126,12 @@ def test_an_official_named_as_a_formula_is_text_in_the_training_xlsx(officer, fo
 
 @pytest.fixture
 def dated_report(official, officer):
-    incident = Incident.objects.create(
-        reporter=official, kinds=["hot"], channel="telefon", occurred_on=date(2026, 3, 12)
-    )
-    with transaction.atomic():
-        incident.submit()
-    Incident.objects.filter(pk=incident.pk).update(
-        submitted_at=timezone.make_aware(datetime(2026, 3, 14, 9, 30)),
+    return sent_report(
+        official,
+        timezone.make_aware(datetime(2026, 3, 14, 9, 30)),
+        occurred_on=date(2026, 3, 12),
         next_follow_up=date(2026, 4, 1),
     )
-    return incident
 
 
 def column(sheet, title):
@@ -187,9 +178,7 @@ def test_the_csv_has_dates_as_swedish_excel_reads_them(client, officer, dated_re
 def test_an_export_is_in_the_access_log_with_who_what_and_how_many(
     client, officer, official, dated_report, action, file_format
 ):
-    other = Incident.objects.create(reporter=official, kinds=["hat"], channel="brev")
-    with transaction.atomic():
-        other.submit()
+    other = sent_report(official, kinds=["hat"], channel="brev")
     login_verified(client, officer)
     data = {"action": action, "_selected_action": [dated_report.pk, other.pk]}
     response = client.post("/admin/incidents/incident/?status__exact=ny&q=Anna", data)

@@ -10,8 +10,7 @@ from django.test import Client
 from incidents.models import Evidence, Incident, Supplement
 from portal.models import User
 
-from .conftest import login_verified
-from .test_incident_report import SECRET, png_upload, report_data, stored_files
+from .conftest import SECRET, login_verified, png_upload, report_data, stored_files
 
 pytestmark = pytest.mark.django_db
 

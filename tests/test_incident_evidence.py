@@ -18,7 +18,7 @@ from pypdf import PdfWriter
 from incidents import evidence
 from incidents.models import Evidence, Incident
 
-from .test_incident_report import SECRET, png_upload, report_data, stored_files
+from .conftest import SECRET, png_upload, report_data, stored_files
 
 pytestmark = pytest.mark.django_db
 

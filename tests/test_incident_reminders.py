@@ -8,35 +8,21 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.utils import timezone
 
 from incidents.management.commands.send_reminders import add_working_days
 from incidents.models import Incident
 from portal.models import SECURITY_OFFICERS, User
 
-from .conftest import PASSWORD
-from .test_incident_report import SECRET
+from .conftest import PASSWORD, PLACE, SECRET, sent_report
 
 pytestmark = pytest.mark.django_db
 
-PLACE = "Stadshuset i Nyköping, efter fullmäktige"
 FRIDAY = date(2026, 3, 6)
 
 
 def at(day, hour, minute=0):
     return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
-
-
-def sent_report(reporter, submitted_at, **triage):
-    incident = Incident.objects.create(
-        reporter=reporter, kinds=["hot"], channel="telefon", during=SECRET, place=PLACE
-    )
-    with transaction.atomic():
-        incident.submit()
-    Incident.objects.filter(pk=incident.pk).update(submitted_at=submitted_at, **triage)
-    incident.refresh_from_db()
-    return incident
 
 
 def remind(today):

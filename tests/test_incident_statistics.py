@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,8 +14,7 @@ from incidents.models import AccessLogEntry, Incident
 from incidents.statistics import statistics_for_years, year_statistics
 from portal.models import User
 
-from .conftest import PASSWORD, login_verified
-from .test_incident_report import SECRET
+from .conftest import PASSWORD, SECRET, login_verified, sent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -26,24 +25,17 @@ def at(*args):
     return timezone.make_aware(datetime(*args))
 
 
-def sent_report(
-    reporter, submitted_at, *, triaged_after=None, closed_after=None, severity="", status="ny",
-    **fields,
-):  # fmt: skip
-    """A report sent the way the portal sends it, then moved to the time (and the triage)
-    the test needs."""
-    fields = {"kinds": ["hot"], "channel": "telefon", "police_report": "nej", **fields}
-    incident = Incident.objects.create(reporter=reporter, during=SECRET, **fields)
-    with transaction.atomic():
-        incident.submit()
-    Incident.objects.filter(pk=incident.pk).update(
-        submitted_at=submitted_at,
+def timed_report(reporter, submitted_at, *, triaged_after=None, closed_after=None, **fields):
+    """A report sent, then moved to the time the test needs, first triaged and closed so long
+    after it."""
+    return sent_report(
+        reporter,
+        submitted_at,
+        police_report=fields.pop("police_report", "nej"),
         first_triaged_at=submitted_at + triaged_after if triaged_after else None,
         closed_at=submitted_at + closed_after if closed_after else None,
-        severity=severity,
-        status=status,
+        **fields,
     )
-    return incident
 
 
 @pytest.fixture
@@ -51,21 +43,21 @@ def reports_2025(official):
     """Four reports sent in 2025 in Swedish time, the first of them still 2024 in UTC; and
     three that never count in 2025: a draft, one from 2024, and one sent just after
     midnight on New Year's Day 2026 (still 2025 in UTC)."""
-    sent_report(
+    timed_report(
         official, at(2025, 1, 1, 0, 30), kinds=["hot", "hat"], channel="sociala_medier",
         police_report="gjord", triaged_after=timedelta(days=1), closed_after=timedelta(days=10),
     )  # fmt: skip
-    sent_report(
+    timed_report(
         official, at(2025, 1, 20, 14), kinds=["hot"], channel="telefon",
         triaged_after=timedelta(days=2), closed_after=timedelta(days=20),
     )  # fmt: skip
-    sent_report(
+    timed_report(
         official, at(2025, 3, 5, 8), kinds=["vald"], channel="fysiskt", police_report="gjord",
         triaged_after=timedelta(days=4, hours=12),
     )  # fmt: skip
-    sent_report(official, at(2025, 12, 31, 23, 30), kinds=["hat"], channel="sociala_medier")
-    sent_report(official, at(2024, 12, 31, 22), kinds=["hot"])
-    sent_report(official, at(2026, 1, 1, 0, 30), kinds=["hot"], police_report="gjord")
+    timed_report(official, at(2025, 12, 31, 23, 30), kinds=["hat"], channel="sociala_medier")
+    timed_report(official, at(2024, 12, 31, 22), kinds=["hot"])
+    timed_report(official, at(2026, 1, 1, 0, 30), kinds=["hot"], police_report="gjord")
     Incident.objects.create(reporter=official, kinds=["stold"], channel="brev")
 
 
@@ -136,15 +128,15 @@ def test_a_year_without_reports_has_zeros_and_no_medians(db):
 @pytest.fixture
 def handled_2025(official):
     """Three reports of 2025 that have been handled, with the answers PTU compares."""
-    sent_report(
+    timed_report(
         official, at(2025, 5, 2, 9), consequences=["oro", "avstatt_fraga", "avstatt_mote"],
         perpetrator_known="ja", police_report="planerad", severity="hog", status="avslutad",
     )  # fmt: skip
-    sent_report(
+    timed_report(
         official, at(2025, 6, 2, 9), consequences=["avstatt_mote"], perpetrator_known="nej",
         severity="lag", status="atgarder_pagar", police_report="",
     )  # fmt: skip
-    sent_report(
+    timed_report(
         official, at(2025, 7, 2, 9), consequences=["oro", "familj"], severity="hog",
         status="under_bedomning",
     )  # fmt: skip
@@ -195,13 +187,13 @@ def test_the_number_of_queries_does_not_grow_with_the_reports(official):
         return len(captured)
 
     for year in [2025, 2024]:
-        sent_report(
+        timed_report(
             official, at(year, 2, 1, 12), triaged_after=timedelta(days=1),
             closed_after=timedelta(days=3),
         )  # fmt: skip
     few = queries()
     for day in range(1, 21):
-        sent_report(
+        timed_report(
             official, at(2025, 3, day, 12), kinds=["hat", "annat"], consequences=["oro"],
             triaged_after=timedelta(days=day), closed_after=timedelta(days=day + 1),
         )  # fmt: skip

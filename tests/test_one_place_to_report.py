@@ -3,13 +3,12 @@ region, on screen or on paper, the words lead to the report form."""
 
 import io
 import re
-import uuid
 from html.parser import HTMLParser
 
 import pytest
 from pypdf import PdfReader
 
-from incidents.models import Incident
+from .conftest import sent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -58,16 +57,7 @@ def mentions_of_reporting(html):
 
 @pytest.fixture
 def receipt_url(logged_in, official):
-    incident = Incident.objects.create(
-        reporter=official,
-        kinds=["hot"],
-        channel="telefon",
-        timing="har_hant",
-        during="Ett hotfullt samtal.",
-        police_report="nej",
-        submission_token=uuid.uuid4(),
-    )
-    incident.submit()
+    incident = sent_report(official, timing="har_hant", police_report="nej")
     return f"/mina-rapporter/{incident.pk}/kvitto/"
 
 

@@ -26,10 +26,10 @@ from incidents.models import (
 from riskassessment.models import Answer, Assessment, RiskQuestion
 from riskassessment.scoring import Level
 
+from .conftest import PLACE, SECRET, sent_report
+
 pytestmark = pytest.mark.django_db
 
-SECRET = "Någon skrev att de vet var jag bor och att jag ska akta mig."
-PLACE = "Utanför kommunhuset i Nyköping"
 SUPPLEMENT = "Samma person ringde igen på kvällen."
 NOTE = "Polisen har kontaktats, ärendet följs upp."
 MESSAGE = "Vi har pratat med polisen och återkommer."
@@ -51,17 +51,16 @@ def files_on_disk():
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def sent_report(reporter):
+def sent_with_files(reporter):
+    incident = sent_report(reporter)
     with evidence.atomic():
-        incident = Incident.objects.create(reporter=reporter, during=SECRET, place=PLACE)
         incident.attach([pdf(1), pdf(2)])
-        incident.submit()
     return incident
 
 
 def closed_report(reporter, officer):
     """A sent report with everything that can hang on one, then closed."""
-    incident = sent_report(reporter)
+    incident = sent_with_files(reporter)
     with evidence.atomic():
         incident.add_supplement(reporter, SUPPLEMENT, [pdf(3)], uuid.uuid4())
     InternalNote.objects.create(incident=incident, author=officer, text=NOTE)
@@ -138,7 +137,7 @@ def test_the_access_log_keeps_a_deleted_reports_reference_until_its_own_period(
 
 def test_only_the_expired_reports_files_leave_the_disk(official, officer, gallra):
     old = closed_report(official, officer)
-    kept = sent_report(official)
+    kept = sent_with_files(official)
     kept_files = sorted(Path(e.file.path) for e in kept.evidence.all())
 
     gallra(old.closed_at + days("PORTAL_RETENTION_CLOSED_REPORT_DAYS") + SECOND)
@@ -148,10 +147,10 @@ def test_only_the_expired_reports_files_leave_the_disk(official, officer, gallra
 
 
 def test_an_open_report_is_never_deleted_however_old(official, officer, gallra):
-    new = sent_report(official)
-    in_progress = sent_report(official)
+    new = sent_with_files(official)
+    in_progress = sent_with_files(official)
     in_progress.change_triage(officer, status=Incident.Status.ATGARDER_PAGAR)
-    reopened = sent_report(official)
+    reopened = sent_with_files(official)
     reopened.change_triage(officer, status=Incident.Status.AVSLUTAD)
     reopened.change_triage(officer, status=Incident.Status.UNDER_BEDOMNING)
 
@@ -164,7 +163,7 @@ def test_an_open_report_is_never_deleted_however_old(official, officer, gallra):
 def test_a_closed_report_without_a_closing_date_is_named_not_silently_kept(
     official, gallra, caplog
 ):
-    incident = sent_report(official)
+    incident = sent_with_files(official)
     Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.AVSLUTAD)
     with caplog.at_level(logging.WARNING, logger="portal.retention"):
         gallra(incident.submitted_at + datetime.timedelta(days=100 * 365))
@@ -218,7 +217,7 @@ def test_a_risk_assessment_is_deleted_when_unchanged_for_its_period(official, ga
 
 
 def test_access_log_rows_are_deleted_after_their_period(official, officer, gallra):
-    incident = sent_report(official)
+    incident = sent_with_files(official)
     incident.record_access(officer)
     entry = AccessLogEntry.objects.get()
     period = days("PORTAL_RETENTION_ACCESS_LOG_DAYS")

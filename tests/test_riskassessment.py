@@ -9,7 +9,8 @@ from pypdf import PdfReader
 
 from riskassessment.models import Answer, Assessment, RiskQuestion
 from riskassessment.scoring import Level
-from tests.conftest import PASSWORD, login_verified, post_after_idle_timeout
+
+from .conftest import PASSWORD, login_verified, post_after_idle_timeout
 
 pytestmark = pytest.mark.django_db
 

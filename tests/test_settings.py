@@ -1,6 +1,8 @@
 """The settings fail loudly and clearly on a bad environment, and production is strict."""
 
+import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +130,91 @@ def test_production_sends_hsts_for_a_year_and_secure_cookies():
     assert int(hsts) >= 365 * 24 * 3600
     assert (session, csrf, redirect) == ("True", "True", "True")
     assert header == "HTTP_X_FORWARDED_PROTO"
+
+
+APPS = ["portal", "guidance", "riskassessment", "incidents", "notices", "training"]
+ENV_READERS = {"envbool", "envint", "envstr"}
+
+
+def environment_variables_read_by_the_settings():
+    names = set()
+    for node in ast.walk(ast.parse((ROOT / "portal" / "settings.py").read_text())):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func, first = node.func, node.args[0]
+        reads = (isinstance(func, ast.Name) and func.id in ENV_READERS) or (
+            ast.unparse(func) in ("os.environ.get", "os.getenv")
+        )
+        if reads and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            names.add(first.value)
+    return names
+
+
+def environment_variables_in_the_readme():
+    """The names in the first column of the README's table of environment variables."""
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("| variabel | betydelse |") :].split("\n\n")[0]
+    return {
+        name
+        for row in table.splitlines()[2:]
+        for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", row.split("|")[1])
+    }
+
+
+def test_every_environment_variable_the_settings_read_is_in_the_readme():
+    """Whoever deploys the portal learns every variable from the README's table."""
+    read = environment_variables_read_by_the_settings()
+    assert {"DJANGO_SECRET_KEY", "INCIDENT_NOTIFY_EMAILS", "PORTAL_VAR_DIR"} <= read
+    assert read - environment_variables_in_the_readme() == set()
+
+
+def test_the_readme_names_no_environment_variable_the_settings_do_not_read():
+    assert (
+        environment_variables_in_the_readme() - environment_variables_read_by_the_settings()
+        == set()
+    )
+
+
+def settings_read_by_the_apps():
+    """NAME for every settings.NAME and getattr(settings, "NAME"...) in the apps' code."""
+    names = {}
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if path.name == "settings.py" or "migrations" in path.parts:
+                continue
+            text = path.read_text()
+            found = re.findall(r"\bsettings\.([A-Z][A-Z0-9_]*)", text)
+            found += re.findall(r"getattr\(\s*settings\s*,\s*[\"']([A-Z][A-Z0-9_]*)", text)
+            for name in found:
+                names.setdefault(name, path.relative_to(ROOT))
+    return names
+
+
+def test_every_setting_the_apps_read_is_declared(settings):
+    names = settings_read_by_the_apps()
+    assert {"PORTAL_BASE_URL", "INCIDENT_NOTIFY_EMAILS", "INCIDENT_MAX_FILES"} <= names.keys()
+    missing = {name: str(path) for name, path in names.items() if not hasattr(settings, name)}
+    assert missing == {}
+
+
+def test_no_app_reads_a_setting_with_a_fallback_of_its_own():
+    """A default lives in portal/settings.py, where it can be seen and changed, not in a getattr."""
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            assert "getattr(settings" not in path.read_text(), path
+
+
+def test_extra_recipients_of_the_officers_mail_are_read_from_the_environment():
+    env = {"DJANGO_DEBUG": "1", "INCIDENT_NOTIFY_EMAILS": " sakerhet@example.se, ,vakt@example.se"}
+    code = "from django.conf import settings as s; print(s.INCIDENT_NOTIFY_EMAILS)"
+    result = manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "['sakerhet@example.se', 'vakt@example.se']" in result.stdout
+
+
+def test_a_recipient_that_is_not_an_address_is_named_in_the_error():
+    result = manage("check", env={"DJANGO_DEBUG": "1", "INCIDENT_NOTIFY_EMAILS": "sakerhet"})
+    assert result.returncode != 0
+    assert "INCIDENT_NOTIFY_EMAILS ska vara e-postadresser" in result.stderr
+    assert "'sakerhet'" in result.stderr
+    assert "Traceback" not in result.stderr

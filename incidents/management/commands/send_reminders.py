@@ -26,7 +26,8 @@ from portal.words import counted
 
 logger = logging.getLogger(__name__)
 
-# The plan's promise: a new report is looked at within two working days.
+# How soon a new report is to be looked at: after two working days untriaged, the officers
+# are reminded. (The plan itself sets no time.)
 TRIAGE_WORKING_DAYS = 2
 
 # The days nobody is at work: the public holidays (långfredagen, annandag påsk, juldagen and
@@ -125,7 +126,7 @@ class Command(BaseCommand):
         overdue = triage_overdue(today)
         if overdue or unassigned:
             recipients = [officer.email for officer in officers]
-            recipients += list(getattr(settings, "INCIDENT_NOTIFY_EMAILS", []))
+            recipients += settings.INCIDENT_NOTIFY_EMAILS
             sent += self.remind(
                 "incidents/reminder_group",
                 recipients,
