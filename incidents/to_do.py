@@ -17,11 +17,12 @@ def reports_to_do(request):
     query; each links to the report list filtered to just those reports."""
     if not is_verified_officer(request.user):
         return []
-    reports = Incident.objects
-    counts = reports.aggregate(
-        untriaged=Count("pk", filter=Q(pk__in=reports.untriaged())),
-        due=Count("pk", filter=Q(pk__in=reports.follow_up_due(timezone.localdate()))),
-        mine=Count("pk", filter=Q(pk__in=reports.open().filter(handler=request.user))),
+    # One pass over the open reports (the status index finds them), not over the closed
+    # ones that a decade piles up.
+    counts = Incident.objects.open().aggregate(
+        untriaged=Count("pk", filter=Q(status=Incident.Status.NY)),
+        due=Count("pk", filter=Q(next_follow_up__lt=timezone.localdate())),
+        mine=Count("pk", filter=Q(handler=request.user)),
     )
     changelist = reverse("admin:incidents_incident_changelist")
     return [
