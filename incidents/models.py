@@ -272,7 +272,7 @@ class Incident(models.Model):
                 condition=Q(submitted_at__isnull=False),
                 name="incident_status_sent",
             ),
-            # The handlers who have sent reports, for the list's filter by handler.
+            # The handlers of the sent reports, which the list's filter by handler lists.
             models.Index(
                 fields=["handler"],
                 condition=Q(submitted_at__isnull=False),

@@ -5,10 +5,11 @@
   statistics on the same expressions, so that the planner knows how many reports a search
   finds (a place found in many reports is best read in the list's order, a rare one through
   its index);
-- the sent reports in order of sending, carrying what the statistics count, so that a year's
-  figures are read from the index alone;
-- each year's times to first triage and to closing, in order, so that the statistics' medians
-  are read from the middle of the index rather than by sorting the year's reports.
+- for the statistics, each year's reports (by the year in Swedish time, as
+  incidents.statistics asks for it) in order of their answers and of their lists of kinds and
+  consequences, so that the database counts them as it reads them from the index, and their
+  times to first triage and to closing in order, so that the medians are read from the middle
+  of the index rather than by sorting the year's reports.
 
 SQLite migrates through this as through nothing: at a region's size it needs none of them.
 """
@@ -44,35 +45,41 @@ EXPRESSION_STATISTICS = [
         f"CREATE STATISTICS IF NOT EXISTS incident_place_upper ON (UPPER(place::text)) FROM {TABLE}",
     ),
 ]
-FIGURES = (
-    "incident_sent_figures",
-    f"CREATE INDEX IF NOT EXISTS incident_sent_figures ON {TABLE} (submitted_at) "
-    "INCLUDE (kinds, consequences, channel, severity, status, perpetrator_known, "
-    "police_report, first_triaged_at, closed_at) WHERE submitted_at IS NOT NULL",
-)
 
 
-def median_indexes():
-    # Built by Django, so that the year (in the portal's time zone) and the duration are the
+def statistics_indexes():
+    # Built by Django, so that the year (in the portal's time zone) and the durations are the
     # same SQL as incidents.statistics asks with.
+    sent = models.Q(submitted_at__isnull=False)
+    year = ExtractYear("submitted_at")
+    answers = ["channel", "severity", "status", "perpetrator_known", "police_report"]
     return [
         models.Index(
-            ExtractYear("submitted_at"),
-            models.F(field) - models.F("submitted_at"),
-            include=["submitted_at", field],
-            condition=models.Q(submitted_at__isnull=False, **{f"{field}__isnull": False}),
-            name=f"incident_{field}_median",
-        )
-        for field in ["first_triaged_at", "closed_at"]
-    ]
+            year, *(models.F(field) for field in answers),
+            include=["submitted_at", "first_triaged_at", "closed_at"],
+            condition=sent, name="incident_year_answers",
+        ),
+        models.Index(
+            year, models.F("kinds"), models.F("consequences"),
+            include=["submitted_at"], condition=sent, name="incident_year_lists",
+        ),
+        *(
+            models.Index(
+                year, models.F(field) - models.F("submitted_at"),
+                include=["submitted_at", field],
+                condition=sent & models.Q(**{f"{field}__isnull": False}),
+                name=f"incident_{field}_median",
+            )
+            for field in ["first_triaged_at", "closed_at"]
+        ),
+    ]  # fmt: skip
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FIGURES[1])
     incident = apps.get_model("incidents", "Incident")
-    for index in median_indexes():
+    for index in statistics_indexes():
         schema_editor.add_index(incident, index)
     try:
         with transaction.atomic(using=schema_editor.connection.alias):
@@ -80,8 +87,10 @@ def create(apps, schema_editor):
     except DatabaseError:
         # Without the extension the search still works, by reading the whole table.
         logger.warning("pg_trgm kunde inte installeras: sökningen i rapporterna blir långsam.")
-        return
-    for _, sql in TRIGRAM + EXPRESSION_STATISTICS:
+    else:
+        for _, sql in TRIGRAM:
+            schema_editor.execute(sql)
+    for _, sql in EXPRESSION_STATISTICS:
         schema_editor.execute(sql)
     schema_editor.execute(f"ANALYZE {TABLE}")
 
@@ -89,9 +98,9 @@ def create(apps, schema_editor):
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name, _ in [*TRIGRAM, FIGURES]:
+    for name, _ in TRIGRAM:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-    for index in median_indexes():
+    for index in statistics_indexes():
         schema_editor.execute(f"DROP INDEX IF EXISTS {index.name}")
     for name, _ in EXPRESSION_STATISTICS:
         schema_editor.execute(f"DROP STATISTICS IF EXISTS {name}")
