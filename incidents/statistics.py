@@ -11,7 +11,7 @@ the same on SQLite and PostgreSQL: the year's reports grouped by their answers (
 combinations, added up per question here), grouped by their lists of kinds and consequences
 (a few dozen combinations, added up per kind), counted per month, and the medians as the
 middle row of the durations in order. On PostgreSQL the answers, the lists and the durations
-are each read from an index in the order they are grouped or ranked by (migration 0006), so
+are each read from an index in the order they are grouped or ranked by (migration 0008), so
 that nothing is sorted, hashed or looked up in the table per report.
 
 Measured on PostgreSQL over two years of 100,000 reports each (bench/admin.py's data): one
@@ -124,7 +124,7 @@ def statistics_for_years(years):
     """The figures for each of the years, in the order given, from the same few queries."""
     sent = Incident.objects.submitted().order_by()
     # The year as the database computes it (in Swedish time), which PostgreSQL's indexes for
-    # the statistics are ordered by (migration 0006): the database reads each year's reports
+    # the statistics are ordered by (migration 0008): the database reads each year's reports
     # from them in order and counts them as they come. Value() keeps Django from turning the
     # year into a range of times.
     in_years = sent.annotate(year=ExtractYear("submitted_at")).filter(
