@@ -198,7 +198,7 @@ def fill_people():
             f"handlaggare{n}@region.example",
             None,
             full_name=f"Handläggare {n} Säkerhet",
-            role=User.Role.SECURITY_OFFICER,
+            role=User.Role.SAKERHETSHANDLAGGARE,
             is_staff=True,
         )
         officer.groups.add(group)
@@ -217,7 +217,7 @@ def fill_people():
             "full_name": f"{first} || ' ' || {last}",
             "phone": "'070-' || lpad(mod(g.i, 1000000)::text, 7, '0')",
             "party": one_of(PARTIES, "g.r3"),
-            "role": sql_text(User.Role.OFFICIAL),
+            "role": sql_text(User.Role.FORTROENDEVALD),
             "is_active": "true",
             "is_staff": "false",
             "is_superuser": "false",
