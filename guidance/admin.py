@@ -13,7 +13,7 @@ class SectionForm(forms.ModelForm):
         fields = ["phase", "title", "slug", "order", "status", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 24})}
 
-    def clean_body(self):
+    def clean_body(self) -> str:
         return known_contacts_only(self.cleaned_data["body"])
 
 

@@ -1,10 +1,11 @@
 import hashlib
+from collections.abc import Callable
 from functools import cache as memoize
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import DatabaseError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 
 from .models import content_version
@@ -18,12 +19,12 @@ KEPT_HEADERS = ["Content-Type", "Content-Disposition", "Cache-Control"]
 
 
 @memoize
-def public_pages():
+def public_pages() -> frozenset[str]:
     return frozenset(reverse(f"guidance:{name}") for name in PUBLIC_PAGE_NAMES)
 
 
 @memoize
-def emergency_paths():
+def emergency_paths() -> frozenset[str]:
     return frozenset(reverse(f"guidance:{name}") for name in EMERGENCY_NAMES)
 
 
@@ -37,12 +38,12 @@ class PublicPageCacheMiddleware:
     as anyone sees them, on disk: when the database is down (or anything else makes the
     portal answer with a server error) that copy is served instead, to everyone."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         # What this process last wrote for each path: an unchanged copy is not written again.
-        self.kept_digests = {}
+        self.kept_digests: dict[str, str] = {}
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         path = request.path
         if request.method != "GET" or path not in emergency_paths():
             return self.get_response(request)
@@ -58,7 +59,8 @@ class PublicPageCacheMiddleware:
             if content is not None:
                 return HttpResponse(content)
             response = self.get_response(request)
-            if response.status_code == 200 and not response.cookies:
+            ok = response.status_code == 200 and not response.cookies
+            if ok and isinstance(response, HttpResponse):  # not a streamed one
                 cache.set(key, response.content, timeout=3600)
         else:
             response = self.get_response(request)
@@ -70,8 +72,8 @@ class PublicPageCacheMiddleware:
             self.keep(path, response)
         return response
 
-    def keep(self, path, response):
-        if response.streaming:
+    def keep(self, path: str, response: HttpResponseBase) -> None:
+        if not isinstance(response, HttpResponse):  # streamed: no content to keep
             return
         digest = hashlib.sha256(response.content).hexdigest()
         if self.kept_digests.get(path) != digest:
@@ -79,7 +81,7 @@ class PublicPageCacheMiddleware:
             caches["kept"].set(f"kept:{path}", (response.content, headers), timeout=None)
             self.kept_digests[path] = digest
 
-    def last_good(self, path):
+    def last_good(self, path: str) -> HttpResponse | None:
         kept = caches["kept"].get(f"kept:{path}")
         if kept is None:
             return None

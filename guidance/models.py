@@ -1,5 +1,7 @@
 import hashlib
 import re
+from datetime import datetime
+from typing import Self
 
 from django.db import connection, models
 from django.db.models import Max
@@ -15,8 +17,8 @@ class Phase(models.TextChoices):
     KONTAKT = "kontakt", "Kontakt"
 
 
-class SectionQuerySet(models.QuerySet):
-    def published(self):
+class SectionQuerySet(models.QuerySet["Section"]):
+    def published(self) -> Self:
         return self.filter(status=Section.Status.PUBLICERAD)
 
 
@@ -53,15 +55,15 @@ class Section(models.Model):
     def __str__(self):
         return f"{self.get_phase_display()}: {self.title}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return PHASE_PAGES[self.phase] + f"#{self.slug}"
 
     @property
-    def is_draft(self):
+    def is_draft(self) -> bool:
         return self.status == self.Status.UTKAST
 
 
-PHASE_PAGES = {
+PHASE_PAGES: dict[str, str] = {
     Phase.START: "/",
     Phase.FORE: "/fore/",
     Phase.UNDER: "/under/",
@@ -99,11 +101,11 @@ class Contact(models.Model):
         return self.title
 
     @property
-    def tel_href(self):
+    def tel_href(self) -> str:
         return tel_href(self.phone)
 
 
-def tel_href(phone):
+def tel_href(phone: str) -> str:
     """In international form, so it dials from any phone: 010-470 55 64 -> +46104705564."""
     digits = re.sub(r"\D", "", phone)
     if digits.startswith("0") and len(digits) > 6:
@@ -111,7 +113,7 @@ def tel_href(phone):
     return f"tel:{digits}"
 
 
-def content_version():
+def content_version() -> str:
     """Changes whenever a section or a contact is saved or deleted: the key of every cache of
     rendered guidance, so that a changed number shows on the next page and in the next PDF.
     One small query, asked on every guidance page."""
@@ -127,7 +129,7 @@ def content_version():
     return hashlib.sha256(row.encode()).hexdigest()[:16]
 
 
-def last_changed():
+def last_changed() -> datetime | None:
     stamps = [
         Section.objects.published().aggregate(t=Max("updated_at"))["t"],
         Contact.objects.aggregate(t=Max("updated_at"))["t"],

@@ -5,6 +5,7 @@ through nh3 with a short allowlist of tags, attributes and URL schemes.
 """
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import markdown
@@ -25,11 +26,11 @@ ALLOWED_ATTRIBUTES = {"a": {"href"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
-def unknown_tokens(text, keys):
+def unknown_tokens(text: str, keys: Iterable[str]) -> list[str]:
     return sorted({m.group(1) for m in TOKEN.finditer(text)} - set(keys))
 
 
-def known_contacts_only(text):
+def known_contacts_only(text: str) -> str:
     """A contact is written [[key]] in every text the officers write, and the key must
     exist: a number is never typed twice, and a typo is caught when saving."""
     unknown = unknown_tokens(text, Contact.objects.values_list("key", flat=True))
@@ -41,7 +42,7 @@ def known_contacts_only(text):
     return text
 
 
-def _token(contact, field):
+def _token(contact: Contact | None, field: str | None) -> str:
     if contact is None:
         return "[okänd kontakt]"
     if field == "name":
@@ -55,7 +56,7 @@ def _token(contact, field):
     return f"[{contact.phone}]({contact.tel_href})" if contact.phone else ""
 
 
-def render(text, contacts):
+def render(text: str, contacts: Mapping[str, Contact]) -> str:
     """contacts: a dict of Contact by key."""
     text = TOKEN.sub(lambda m: _token(contacts.get(m.group(1)), m.group(2)), text)
     html = markdown.markdown(text, output_format="html")
@@ -78,7 +79,7 @@ class RenderedSection:
     is_draft: bool
 
 
-def contacts_by_key(version=None):
+def contacts_by_key(version: str | None = None) -> dict[str, Contact]:
     """Every contact by its key, loaded once per content version."""
     key = f"guidance:contacts:{version or content_version()}"
     found = cache.get(key)
@@ -88,7 +89,9 @@ def contacts_by_key(version=None):
     return found
 
 
-def rendered_sections(phases, *, include_drafts=False):
+def rendered_sections(
+    phases: list[Phase], *, include_drafts: bool = False
+) -> list[RenderedSection]:
     """The sections of the given phases, in order, rendered once per content version."""
     version = content_version()
     key = f"guidance:{version}:{','.join(phases)}:{int(include_drafts)}"
@@ -110,7 +113,7 @@ def rendered_sections(phases, *, include_drafts=False):
     return sections
 
 
-def checklist(*, include_drafts=False):
+def checklist(*, include_drafts: bool = False) -> list[RenderedSection]:
     """The plan's CHECKLISTA (direkt efter akut händelse), for every page that shows it."""
     sections = rendered_sections([Phase.EFTER], include_drafts=include_drafts)
     return [s for s in sections if s.slug == "checklista"]

@@ -1,8 +1,9 @@
+from collections.abc import Callable
 from functools import cache as memoize
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -23,18 +24,18 @@ PHASE_TITLES = {
 }
 
 
-def _staff(request):
+def _staff(request: HttpRequest) -> bool:
     """Staff who have given their second factor see the drafts, as in the admin."""
     user = request.user
     return user.is_authenticated and user.is_staff and has_second_factor(user)
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     sections = rendered_sections([Phase.START], include_drafts=_staff(request))
     return render(request, "guidance/home.html", {"sections": sections})
 
 
-def phase_page(request, phase):
+def phase_page(request: HttpRequest, phase: Phase) -> HttpResponse:
     title, lead = PHASE_TITLES[phase]
     sections = rendered_sections([phase], include_drafts=_staff(request))
     return render(
@@ -44,17 +45,17 @@ def phase_page(request, phase):
     )
 
 
-def checklist(request):
+def checklist(request: HttpRequest) -> HttpResponse:
     sections = rendering.checklist(include_drafts=_staff(request))
     return render(request, "guidance/checklist.html", {"sections": sections})
 
 
-def contacts_page(request):
+def contacts_page(request: HttpRequest) -> HttpResponse:
     sections = rendered_sections([Phase.KONTAKT], include_drafts=_staff(request))
     return render(request, "guidance/contacts.html", {"sections": sections})
 
 
-def _pdf_response(name, build):
+def _pdf_response(name: str, build: Callable[[], bytes]) -> HttpResponse:
     cache = caches["pdf"]
     key = f"{name}:{content_version()}:{layout_version()}"
     pdf = cache.get(key)
@@ -66,8 +67,8 @@ def _pdf_response(name, build):
     return response
 
 
-def plan_pdf(request):
-    def build():
+def plan_pdf(request: HttpRequest) -> HttpResponse:
+    def build() -> bytes:
         phases = [(None, Phase.START), *((t, p) for p, (t, _) in PHASE_TITLES.items())]
         # The QR code and its caption give the one address: the portal's start page.
         portal_url = settings.PORTAL_BASE_URL + "/"
@@ -93,11 +94,11 @@ def plan_pdf(request):
 FIRST_STEPS = {"hotsituation", "valdssituation"}
 
 
-def checklist_pdf(request):
+def checklist_pdf(request: HttpRequest) -> HttpResponse:
     """The one page an official keeps by the phone: the numbers to call, what to do while it
     happens, and the checklist for right after."""
 
-    def build():
+    def build() -> bytes:
         phones = [c for c in rendering.contacts_by_key().values() if c.phone]
         first_steps = [s for s in rendered_sections([Phase.UNDER]) if s.slug in FIRST_STEPS]
         html = render_to_string(
@@ -127,17 +128,17 @@ OFFLINE_STATIC = [
 
 
 @memoize
-def _offline_layout_version():
+def _offline_layout_version() -> str:
     """A fingerprint of the templates and stylesheets the offline pages are made of, so that
     a deploy that changes how they look also renews the copies kept on phones."""
     return files_fingerprint(["base.html", "guidance/*.html"], OFFLINE_STATIC)
 
 
-def offline(request):
+def offline(request: HttpRequest) -> HttpResponse:
     return render(request, "guidance/offline.html")
 
 
-def manifest(request):
+def manifest(request: HttpRequest) -> JsonResponse:
     """The web app manifest, so that an official can put the portal on the home screen."""
     icons = [
         {"src": static("icons/portal-192.png"), "sizes": "192x192", "type": "image/png"},
@@ -171,7 +172,7 @@ def manifest(request):
     )
 
 
-def service_worker(request):
+def service_worker(request: HttpRequest) -> HttpResponse:
     """Keeps the emergency pages for use without network. The script carries the content's
     version, so the browser installs it anew, and fetches the pages anew, when the guidance
     changes. It is served from the root so that it may look after every page."""

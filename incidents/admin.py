@@ -3,17 +3,19 @@
 import re
 import uuid
 from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import unquote_plus
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
-from django.db.models import Max, Min, Q
+from django.db.models import Aggregate, F, Max, Min, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -25,7 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from portal.admin_site import OfficersOnlyMixin, ReadOnlyInline
 from portal.exports import csv_response, xlsx_response
 from portal.models import User
-from portal.security import is_verified_officer, verified_officer_required
+from portal.security import AuthenticatedHttpRequest, is_verified_officer, verified_officer_required
 from portal.words import counted
 
 from . import evidence
@@ -34,6 +36,7 @@ from .models import (
     AccessLogEntry,
     Evidence,
     Incident,
+    IncidentQuerySet,
     InternalNote,
     Kind,
     PoliceReport,
@@ -46,19 +49,20 @@ from .statistics import statistics_view
 
 # What the official wrote is their account and is never changed here. (The police report,
 # which changes after sending, is with the triage.)
-REPORT_FIELDS = [
+REPORT_FIELDS = (
     "reference", "reporter", "reporter_contact", "registered_by", "submitted_at",
     "kinds_display", "channel", "timing", "occurred_on", "occurred_time", "place", "before",
     "during", "actions", "perpetrator_known", "perpetrator_description", "witnesses",
     "consequences_display", "may_contact", "contact_how", "notification_failed_at",
-]  # fmt: skip
-POLICE_FIELDS = ["police_report", "police_report_number", "police_reported_on"]
+)  # fmt: skip
+POLICE_FIELDS = ("police_report", "police_report_number", "police_reported_on")
 
 
 class EvidenceInline(ReadOnlyInline):
     model = Evidence
-    fields = ["download", "content_type", "file_size", "sha256", "uploaded_at", "supplement"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "download", "content_type", "file_size", "sha256", "uploaded_at", "supplement",
+    )  # fmt: skip
 
     @admin.display(description="fil")
     def download(self, obj):
@@ -74,8 +78,7 @@ class EvidenceInline(ReadOnlyInline):
 class SupplementInline(ReadOnlyInline, admin.StackedInline):
     model = Supplement
     verbose_name_plural = "kompletteringar och svar från den som rapporterat"
-    fields = ["created_at", "author", "what", "text"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "author", "what", "text")
 
     @admin.display(description="vad det är")
     def what(self, obj):
@@ -87,8 +90,9 @@ class SupplementInline(ReadOnlyInline, admin.StackedInline):
 class TriageChangeInline(ReadOnlyInline):
     model = TriageChange
     verbose_name_plural = "Historik: ändringar av handläggningen"
-    fields = ["changed_at", "changed_by", "field_label", "old_value", "new_value", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "changed_at", "changed_by", "field_label", "old_value", "new_value", "note",
+    )  # fmt: skip
 
     @admin.display(description="fält")
     def field_label(self, obj):
@@ -195,7 +199,7 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        if hasattr(self.object_list, "query"):
+        if isinstance(self.object_list, QuerySet):
             # Counting needs no order: without it the database stops at the limit.
             return self.object_list.order_by()[: self.limit + 1].count()
         return len(self.object_list)
@@ -233,8 +237,8 @@ class _PeriodsFromFirstToLast:
     def aggregate(self, *args, **kwargs):
         first, last = kwargs.get("first"), kwargs.get("last")
         if not args and kwargs.keys() == {"first", "last"} and isinstance(first, Min):
-            field_name = first.source_expressions[0].name
-            if isinstance(last, Max) and last.source_expressions[0].name == field_name:
+            field_name = _field_of(first)
+            if field_name and isinstance(last, Max) and _field_of(last) == field_name:
                 return dict(self._span(field_name))
         return self._queryset.aggregate(*args, **kwargs)
 
@@ -255,6 +259,12 @@ class _PeriodsFromFirstToLast:
                 if (first.year, first.month) <= (year, month) <= (last.year, last.month)
             ]
         return [timezone.make_aware(datetime(year, month, 1)) for year, month in periods]
+
+
+def _field_of(aggregate: Aggregate) -> str | None:
+    """The field of Min("submitted_at") and the like; None for one of an expression."""
+    source = aggregate.source_expressions[0]
+    return source.name if isinstance(source, F) else None
 
 
 class IncidentChangeList(ChangeList):
@@ -288,7 +298,7 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     fieldsets = [
         (
             "Handläggning",
-            {"fields": [f for f in Incident.TRIAGE_FIELDS if f not in POLICE_FIELDS] + ["version"]},
+            {"fields": [f for f in (*Incident.TRIAGE_FIELDS, "version") if f not in POLICE_FIELDS]},
         ),
         ("Polisanmälan", {"fields": POLICE_FIELDS}),
         ("Det som rapporterades", {"fields": REPORT_FIELDS}),
@@ -307,11 +317,11 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "handler":
+        if db_field.name == "handler" and field is not None:
             field.widget = field.widget.widget  # no links into the user admin from here
         return field
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         statistics = path(
             "statistik/",
             self.admin_site.admin_view(statistics_view),
@@ -327,7 +337,7 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         return [statistics, register, *super().get_urls()]  # before <path:object_id>/
 
     @method_decorator(verified_officer_required)
-    def register_call_view(self, request):
+    def register_call_view(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         """An official calls and tells what happened: the security officer writes the report
         down for them, with the files they have (sent by mail, say). The official is the
         reporter, as if they had sent it themselves."""
@@ -358,9 +368,9 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/incidents/incident/register_call.html", context)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> IncidentQuerySet:
         # A draft is its author's alone until it is sent.
-        return super().get_queryset(request).submitted()
+        return cast(IncidentQuerySet, super().get_queryset(request)).submitted()
 
     def get_changelist(self, request, **kwargs):
         return IncidentChangeList

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.apps import AppConfig
 
 
@@ -5,10 +7,11 @@ class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = "Händelserapporter"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.contrib import admin
 
         from portal import my_pages, retention
+        from portal.admin_site import PortalAdminSite
 
         from .my_pages import reports_with_news
         from .retention import sweep_reports
@@ -16,6 +19,6 @@ class IncidentsConfig(AppConfig):
 
         # The admin's start page shows what waits here, Mina sidor what is new, and gallra
         # deletes what has passed its period; the portal knows no app's work.
-        admin.site.add_to_do(reports_to_do)
+        cast(PortalAdminSite, admin.site).add_to_do(reports_to_do)  # PortalAdminConfig's
         my_pages.add_news(reports_with_news)
         retention.register(sweep_reports)

@@ -13,16 +13,20 @@ public URL: a file is served only by a view that checks who asks.
 
 import io
 import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
+from typing import IO, Any, cast
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParser
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -80,7 +84,7 @@ ACCEPT_ATTRIBUTE = ",".join(
 private_storage = FileSystemStorage(file_permissions_mode=0o600, directory_permissions_mode=0o700)
 
 
-def limits():
+def limits() -> tuple[int, int, int]:
     """(per file, in total, number of files) for one sending, as the settings say."""
     return (
         settings.INCIDENT_MAX_FILE_SIZE,
@@ -97,12 +101,12 @@ class PreparedFile:
     data: bytes
 
 
-def _again(message, name):
+def _again(message: str, name: str) -> str:
     # A browser can't fill in a file field again, so every message says so.
     return f"{message.format(name=name)} Välj filen igen, eller en annan fil."
 
 
-def clean_name(name):
+def clean_name(name: str | None) -> str:
     name = os.path.basename((name or "").replace("\\", "/")).strip()
     return name[-255:] or "fil"
 
@@ -117,7 +121,7 @@ class _Checked:
     pixels: int
 
 
-def prepare_all(uploads):
+def prepare_all(uploads: Sequence[File]) -> list[PreparedFile]:
     """Check the files of one sending and return what is to be stored, or raise
     ValidationError with a message for each file refused. Every file is looked at (its
     size, its type, and an image's pixels in its header) before any image is decoded, so
@@ -135,9 +139,10 @@ def prepare_all(uploads):
     return _each(_prepare, checked)
 
 
-def _each(step, files):
+def _each[F, R](step: Callable[[F], R], files: Iterable[F]) -> list[R]:
     """The step's result for every file, or one ValidationError naming every file refused."""
-    results, errors = [], []
+    results: list[R] = []
+    errors: list[str] = []
     for file in files:
         try:
             results.append(step(file))
@@ -148,12 +153,12 @@ def _each(step, files):
     return results
 
 
-def prepare(upload):
+def prepare(upload: File) -> PreparedFile:
     """Check one uploaded file and return what is to be stored, or raise ValidationError."""
     return _prepare(_check(upload))
 
 
-def _check(upload):
+def _check(upload: File) -> _Checked:
     name = clean_name(upload.name)
     max_file, _, _ = limits()
     if upload.size > max_file:
@@ -179,7 +184,7 @@ def _check(upload):
     return _Checked(name, detected, data, pixels)
 
 
-def _pixels(name, data):
+def _pixels(name: str, data: bytes) -> int:
     """An image's pixels, read from its header alone; refuses a picture too large to decode."""
     too_many = ValidationError(
         _again(
@@ -212,29 +217,29 @@ def _pixels(name, data):
     return pixels
 
 
-def _prepare(file):
+def _prepare(file: _Checked) -> PreparedFile:
     extension, kind = ALLOWED[file.content_type]
     if kind == "image":
         return _clean_image(file.name, file.data)
     return PreparedFile(file.name, file.content_type, extension, file.data)
 
 
-def _unreadable(name):
+def _unreadable(name: str) -> ValidationError:
     return ValidationError(
         _again("Filen ”{name}” ser ut som en bild men går inte att öppna.", name)
     )
 
 
-def _megapixels(pixels):
+def _megapixels(pixels: int) -> str:
     return _number(round(pixels / 1_000_000))
 
 
-def _number(n):
+def _number(n: int) -> str:
     """As Swedish writes it: 8 900, with a space that keeps the number on one line."""
     return f"{n:,}".replace(",", "\xa0")
 
 
-def _clean_image(name, data):
+def _clean_image(name: str, data: bytes) -> PreparedFile:
     try:
         with Image.open(io.BytesIO(data)) as original:
             lossless = original.format in ("PNG", "GIF")
@@ -244,7 +249,7 @@ def _clean_image(name, data):
             # Turn the picture the way the phone held it, since the EXIF that says so goes.
             # In place: a copy of a large picture would double what it costs.
             ImageOps.exif_transpose(original, in_place=True)
-            image = original
+            image: Image.Image = original
             has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
             as_png = lossless or has_alpha
             # PNG holds black-and-white and palette pictures as they are, at a fraction of
@@ -267,7 +272,7 @@ def _clean_image(name, data):
         raise _unreadable(name) from None
 
 
-def check_together(files):
+def check_together(files: Sequence[File]) -> None:
     """The limits on the number of files and their total size, for one sending."""
     _, max_total, max_files = limits()
     if len(files) > max_files:
@@ -293,7 +298,7 @@ def check_together(files):
 MAX_PART_HEADERS = 10 * 1024  # Django's own limit on the headers of one part
 
 
-def _utf8(header):
+def _utf8(header: bytes) -> bytes:
     try:
         header.decode()
     except UnicodeDecodeError:
@@ -305,7 +310,7 @@ class _HeadersInUtf8:
     """The body of a multipart request, with each part's header lines in UTF-8. Only the
     headers are touched: a part's content passes byte for byte."""
 
-    def __init__(self, stream, boundary):
+    def __init__(self, stream: IO[bytes], boundary: bytes) -> None:
         self._stream = stream
         self._delimiter = b"\r\n--" + boundary
         # A delimiter is a line break and the boundary; the body begins with the boundary
@@ -315,7 +320,7 @@ class _HeadersInUtf8:
         self._in_headers = False
         self._done = False
 
-    def read(self, size=-1):
+    def read(self, size: int = -1) -> bytes:
         out = b""
         while not out and not self._done:
             out = self._next()
@@ -323,7 +328,7 @@ class _HeadersInUtf8:
             out, self._drop = out[dropped:], self._drop - dropped
         return out
 
-    def _next(self):
+    def _next(self) -> bytes:
         chunk = self._stream.read(64 * 1024)
         self._done = not chunk
         self._pending += chunk
@@ -360,10 +365,11 @@ class _HeadersInUtf8:
 class _AnyFileNameParser(MultiPartParser):
     def __init__(self, META, input_data, upload_handlers, encoding=None):
         super().__init__(META, input_data, upload_handlers, encoding)
-        self._input_data = _HeadersInUtf8(input_data, self._boundary)
+        # _boundary, read by the parser from the Content-Type, is private: the stubs leave it out.
+        self._input_data = _HeadersInUtf8(input_data, self._boundary)  # type: ignore[attr-defined]
 
 
-def takes_files(view):
+def takes_files[V: Callable[..., HttpResponseBase]](view: V) -> V:
     """For the views that take evidence: files are read whatever the encoding of their
     names. The parser must be chosen before the POST is read, and the CSRF middleware
     reads it before the view; so the CSRF check is made here, after the choice."""
@@ -371,27 +377,29 @@ def takes_files(view):
 
     @csrf_exempt
     @wraps(view)
-    def choose_parser(request, *args, **kwargs):
-        request.multipart_parser_class = _AnyFileNameParser
+    def choose_parser(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Django takes the parser's class here; the stubs say an instance.
+        request.multipart_parser_class = _AnyFileNameParser  # type: ignore[assignment]
         return checked(request, *args, **kwargs)
 
-    return choose_parser
+    return cast(V, choose_parser)
 
 
-_written = ContextVar("evidence_written", default=None)
+# The names of the files written inside evidence.atomic(), or None outside it.
+_written: ContextVar[list[str] | None] = ContextVar("evidence_written", default=None)
 
 
-def remember_written(name):
+def remember_written(name: str) -> None:
     written = _written.get()
     if written is not None:
         written.append(name)
 
 
 @contextmanager
-def atomic():
+def atomic() -> Iterator[None]:
     """transaction.atomic() that also removes the evidence files written inside it if
     it fails, so that a failure part-way leaves neither a half report nor an orphan file."""
-    written = []
+    written: list[str] = []
     reset = _written.set(written)
     try:
         with transaction.atomic():

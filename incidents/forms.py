@@ -1,13 +1,18 @@
 import uuid
+from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from portal.models import User
+
 from . import evidence
-from .models import MAX_TEXT, Consequence, Incident, Kind, PoliceReport, Severity
+from .models import MAX_TEXT, Consequence, Incident, Kind, PoliceReport, ReporterMessage, Severity
 
 TOO_LONG = (
     "Texten är %(show_value)d tecken. Här ryms högst %(limit_value)d tecken. Korta den, eller "
@@ -36,7 +41,7 @@ class EvidenceField(forms.FileField):
 
     widget = MultipleFileInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "label", "Bevis: skärmdumpar, foton, inskannade brev, PDF eller inspelade samtal"
@@ -50,7 +55,7 @@ class EvidenceField(forms.FileField):
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[evidence.PreparedFile]:
         uploads = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         return evidence.prepare_all(uploads)
 
@@ -74,7 +79,9 @@ class ReportForm(forms.ModelForm):
         empty_value=None,
         widget=forms.RadioSelect,
     )
-    files = EvidenceField()
+    # The metaclass takes the field out of the class, so it doesn't hide BaseForm.files;
+    # the stubs can't tell.
+    files = EvidenceField()  # type: ignore[assignment]
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
     class Meta:
@@ -140,11 +147,13 @@ class ReportForm(forms.ModelForm):
             "witnesses": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, draft=False, **kwargs):
+    def __init__(self, *args: Any, draft: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Radio buttons need no empty "---------" choice: none chosen means no answer.
         for name in ["channel", "timing", "perpetrator_known", "police_report"]:
-            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+            radio = cast(forms.ChoiceField, self.fields[name])
+            # Read back, a field's choices are the list of pairs it was given.
+            radio.choices = [c for c in cast(list[tuple[str, str]], radio.choices) if c[0]]
         for name, field in self.fields.items():
             field.required = name in REQUIRED_TO_SEND and not draft
             if name == "submission_token":
@@ -163,11 +172,18 @@ class ReportForm(forms.ModelForm):
         )
 
 
+class ReporterField(forms.ModelChoiceField):
+    """The people to choose from, each with their address: two officials may share a name."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.email})"
+
+
 class RegisterCallForm(ReportForm):
     """A report the security officer writes down while the official tells it on the
     phone: the report form's questions, and whose report it is."""
 
-    reporter = forms.ModelChoiceField(
+    reporter = ReporterField(
         label="Vem ringde?",
         queryset=None,
         empty_label="– Välj den som ringde –",
@@ -177,20 +193,20 @@ class RegisterCallForm(ReportForm):
 
     field_order = ["reporter"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reporter"].required = True  # the report form's loop made it optional
-        self.fields["reporter"].queryset = (
+        reporter = cast(forms.ModelChoiceField, self.fields["reporter"])
+        reporter.required = True  # the report form's loop made it optional
+        reporter.queryset = (
             get_user_model().objects.filter(is_active=True).order_by("full_name", "email")
         )
-        self.fields["reporter"].error_messages.update(
+        reporter.error_messages.update(
             required="Välj vem som ringde.",
             invalid_choice="Välj någon i listan. Den du valde finns inte eller är inte aktiv.",
         )
-        self.fields["reporter"].label_from_instance = lambda user: f"{user} ({user.email})"
 
 
-def not_in_the_future(day):
+def not_in_the_future(day: date | None) -> None:
     if day and day > timezone.localdate():
         raise ValidationError("Datumet kan inte vara senare än i dag.")
 
@@ -216,7 +232,7 @@ class PoliceReportForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["number"].widget.attrs.pop("maxlength", None)
         self.fields["number"].error_messages["max_length"] = (
@@ -233,24 +249,25 @@ class SupplementForm(forms.Form):
         max_length=MAX_TEXT,
         required=False,
     )
-    files = EvidenceField(label="Fler filer")
+    files = EvidenceField(label="Fler filer")  # type: ignore[assignment]  # as in ReportForm
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
     # Which of the security officers' messages this answers, if any. A number here, so that
     # it is kept through a login; the view checks that the message is of this report.
     in_reply_to = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The browser would cut a long paste short without a word; the server says so.
         self.fields["text"].widget.attrs.pop("maxlength", None)
         self.fields["text"].error_messages["max_length"] = TOO_LONG
 
     @property
-    def is_reply(self):
+    def is_reply(self) -> bool:
         return bool(self["in_reply_to"].value())
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors and not cleaned.get("text") and not cleaned.get("files"):
             if cleaned.get("in_reply_to"):
                 self.add_error("text", "Skriv ditt svar.")
@@ -259,7 +276,7 @@ class SupplementForm(forms.Form):
         return cleaned
 
 
-def reply_form(message, data=None, files=None):
+def reply_form(message: ReporterMessage, data: Any = None, files: Any = None) -> SupplementForm:
     """The answer to one message, on the report's page: its own ids, so that several can
     stand on one page."""
     form = SupplementForm(
@@ -288,7 +305,7 @@ class TriageForm(forms.ModelForm):
             "police_reported_on": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
         for name in Incident.TRIAGE_FIELDS:
@@ -297,32 +314,36 @@ class TriageForm(forms.ModelForm):
                 # handler changed from what they merely saw.
                 self.fields[name].show_hidden_initial = True
         if "handler" in self.fields:
-            self.fields["handler"].queryset = get_user_model().objects.security_officers()
-            self.fields["handler"].empty_label = "– Ingen handläggare –"
+            handler = cast(forms.ModelChoiceField, self.fields["handler"])
+            handler.queryset = get_user_model().objects.security_officers()
+            handler.empty_label = "– Ingen handläggare –"
         if "severity" in self.fields:
-            self.fields["severity"].choices = [("", "– Inte bedömd –"), *Severity.choices]
+            severity = cast(forms.ChoiceField, self.fields["severity"])
+            severity.choices = [("", "– Inte bedömd –"), *Severity.choices]
         if "police_report" in self.fields:
-            self.fields["police_report"].choices = [("", "– Inte angivet –"), *PoliceReport.choices]
+            police_report = cast(forms.ChoiceField, self.fields["police_report"])
+            police_report.choices = [("", "– Inte angivet –"), *PoliceReport.choices]
         if "police_reported_on" in self.fields:
             self.fields["police_reported_on"].validators.append(not_in_the_future)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         current = Incident.objects.select_for_update().get(pk=self.instance.pk)
         seen = cleaned.get("version")
         if seen is not None and seen != current.version:
             # Someone saved since this form was opened. Nothing is overwritten: show what
             # they changed, keep what this handler typed, and let them save again.
             theirs = current.triage_changes.filter(version__gt=seen).select_related("changed_by")
-            data = self.data.copy()
-            data["version"] = current.version
+            data = cast(QueryDict, self.data).copy()  # the admin's POST
+            data["version"] = str(current.version)
             for field in {change.field for change in theirs}:
                 if data.get(field) != data.get(f"initial-{field}"):
                     continue  # both changed it: keep what this handler typed
                 # Their change shows in the form; what this handler changed stays.
                 value = getattr(current, f"{field}_id" if field == "handler" else field)
-                data[field] = "" if value is None else str(value)
-                data[f"initial-{field}"] = data[field]
+                text = "" if value is None else str(value)
+                data[field] = data[f"initial-{field}"] = text
             self.data = data
             raise ValidationError(
                 format_html(

@@ -1,8 +1,12 @@
+from __future__ import annotations
+
 import hashlib
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,10 +18,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from portal import mail
+from portal.models import User
 from portal.security import is_verified_officer
 
+from .evidence import PreparedFile, private_storage, remember_written
 from .evidence import atomic as atomic_with_files
-from .evidence import private_storage, remember_written
 
 logger = logging.getLogger(__name__)
 
@@ -85,17 +90,17 @@ class Severity(models.TextChoices):
     HOG = "hog", "Hög"
 
 
-class IncidentQuerySet(models.QuerySet):
-    def submitted(self):
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def submitted(self) -> Self:
         return self.filter(submitted_at__isnull=False)
 
-    def drafts(self):
+    def drafts(self) -> Self:
         return self.filter(submitted_at__isnull=True)
 
-    def reported_by(self, user):
+    def reported_by(self, user: User) -> Self:
         return self.filter(reporter=user)
 
-    def made_by_form(self, token):
+    def made_by_form(self, token: uuid.UUID | str | None) -> Self:
         """The report the form with this submission_token has made, if it has: the same form
         sent again (a double click, the back button, a second tab) finds it. Empty for a
         token that is not a UUID."""
@@ -105,24 +110,24 @@ class IncidentQuerySet(models.QuerySet):
             return self.none()
         return self.filter(submission_token=token)
 
-    def untriaged(self):
+    def untriaged(self) -> Self:
         return self.submitted().filter(status=Incident.Status.NY)
 
-    def open(self):
+    def open(self) -> Self:
         # Named rather than "not closed", so that the index on status answers it.
         return self.submitted().filter(status__in=Incident.OPEN_STATUSES)
 
-    def follow_up_due(self, today):
+    def follow_up_due(self, today: date) -> Self:
         return self.open().filter(next_follow_up__lt=today)
 
-    def with_unread_news(self):
+    def with_unread_news(self) -> Self:
         """Reports with a message or a closing their reporter has not yet opened."""
         return self.filter(news_for_reporter_at__isnull=False).filter(
             Q(seen_by_reporter_at__isnull=True)
             | Q(seen_by_reporter_at__lt=F("news_for_reporter_at"))
         )
 
-    def past_retention(self, now):
+    def past_retention(self, now: datetime) -> Self:
         """Closed reports whose period has run since they were closed, and drafts nobody has
         changed for the draft period. An open report is kept however old it is."""
         closed_before = now - timedelta(days=settings.PORTAL_RETENTION_CLOSED_REPORT_DAYS)
@@ -136,7 +141,7 @@ class IncidentQuerySet(models.QuerySet):
             | Q(submitted_at__isnull=True, updated_at__lt=draft_before)
         )
 
-    def delete_with_files(self):
+    def delete_with_files(self) -> tuple[int, dict[str, int]]:
         """Delete these reports with all that hangs on them (supplements, evidence, notes,
         messages, history) and, once that has committed, their evidence files. The access
         log keeps its rows, with the reference. Returns what QuerySet.delete() returns."""
@@ -291,30 +296,32 @@ class Incident(models.Model):
     def __str__(self):
         return self.reference or f"Utkast {_local(self.created_at)}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("incidents:detail", args=[self.pk])
 
     @property
-    def is_draft(self):
+    def is_draft(self) -> bool:
         return self.submitted_at is None
 
-    def get_kinds_display(self):
+    def get_kinds_display(self) -> str:
         return ", ".join(str(Kind(k).label) for k in self.kinds if k in Kind.values)
 
-    def get_consequences_display(self):
+    def get_consequences_display(self) -> str:
         return ", ".join(str(Consequence(c).label) for c in self.consequences if c in Consequence)
 
     @property
-    def needs_police_advice(self):
+    def needs_police_advice(self) -> bool:
         return self.police_report != PoliceReport.GJORD
 
     @property
-    def has_unread_news(self):
+    def has_unread_news(self) -> bool:
         return self.news_for_reporter_at is not None and (
             self.seen_by_reporter_at is None or self.seen_by_reporter_at < self.news_for_reporter_at
         )
 
-    def attach(self, prepared_files, *, supplement=None):
+    def attach(
+        self, prepared_files: Iterable[PreparedFile], *, supplement: Supplement | None = None
+    ) -> list[Evidence]:
         """Store checked files as evidence. Call inside evidence.atomic() so that the
         files are removed again if the report is not saved."""
         known = set(self.evidence.values_list("sha256", flat=True))
@@ -334,6 +341,7 @@ class Incident(models.Model):
                 sha256=digest,
             )
             evidence.file.save(name, ContentFile(prepared.data), save=False)
+            assert evidence.file.name is not None  # save() has given it its stored name
             remember_written(evidence.file.name)
             evidence.save()
             stored.append(evidence)
@@ -347,7 +355,7 @@ class Incident(models.Model):
     )  # fmt: skip
 
     @transaction.atomic
-    def change_triage(self, user, *, note="", **changes):
+    def change_triage(self, user: User, *, note: str = "", **changes: Any) -> list[TriageChange]:
         """Apply changes to the triage fields and record each one (who, when, from what, to
         what, and why if the change was not someone's own choice). Closing the report tells
         the reporter. Returns the recorded changes; nothing changed records nothing."""
@@ -388,7 +396,9 @@ class Incident(models.Model):
             self._tell_reporter_closed(user)
         return recorded
 
-    def record_police_report(self, user, *, number, reported_on):
+    def record_police_report(
+        self, user: User, *, number: str, reported_on: date
+    ) -> list[TriageChange]:
         """The reporter, or an officer for them, says the incident is now reported to the
         police: recorded in the history like any change of triage."""
         return self.change_triage(
@@ -398,21 +408,21 @@ class Incident(models.Model):
             police_reported_on=reported_on,
         )
 
-    def send_message(self, author, text):
+    def send_message(self, author: User, text: str) -> ReporterMessage:
         """A message from the security officers to the reporter: shown under Mina rapporter,
         with a mail that says only that there is news."""
         message = ReporterMessage.objects.create(incident=self, author=author, text=text)
         self._tell_reporter()
         return message
 
-    def _tell_reporter_closed(self, user):
+    def _tell_reporter_closed(self, user: User) -> None:
         # The closing message joins the reporter's messages, so that it stays there, and can
         # be answered, even if the report is opened again.
         if self.closing_message:
             ReporterMessage.objects.create(incident=self, author=user, text=self.closing_message)
         self._tell_reporter(closed=True)
 
-    def _tell_reporter(self, *, closed=False):
+    def _tell_reporter(self, *, closed: bool = False) -> None:
         """Mark that there is news for the reporter, and once it has committed, mail them that
         there is: never what it is. A message and a closing saved together give one mail."""
         self.news_for_reporter_at = timezone.now()
@@ -422,7 +432,7 @@ class Incident(models.Model):
         if queued is None:
             transaction.on_commit(self._mail_reporter)
 
-    def _mail_reporter(self):
+    def _mail_reporter(self) -> None:
         closed = self.__dict__.pop("_reporter_mail", None) == "closed"
         self._send(
             "incidents/news",
@@ -431,13 +441,13 @@ class Incident(models.Model):
             closed=closed,
         )
 
-    def mark_seen_by_reporter(self):
+    def mark_seen_by_reporter(self) -> None:
         """The reporter has opened their report: what was new there is read."""
         if self.has_unread_news:
             self.seen_by_reporter_at = timezone.now()
             Incident.objects.filter(pk=self.pk).update(seen_by_reporter_at=self.seen_by_reporter_at)
 
-    def record_access(self, user, *, evidence=None):
+    def record_access(self, user: User, *, evidence: Evidence | None = None) -> None:
         AccessLogEntry.objects.create(
             incident=self,
             reference=self.reference or "",
@@ -447,7 +457,15 @@ class Incident(models.Model):
             evidence_name=evidence.original_name if evidence else "",
         )
 
-    def save_report(self, *, reporter, token, files, send, registered_by=None):
+    def save_report(
+        self,
+        *,
+        reporter: User,
+        token: uuid.UUID,
+        files: Iterable[PreparedFile],
+        send: bool,
+        registered_by: User | None = None,
+    ) -> Incident:
         """Save what was written into the report form, a new report or the changes to a
         draft, with its files (checked, not yet stored), and send it if asked. However often
         the same form arrives, the report is made once (a new form's token is unique, see
@@ -458,7 +476,7 @@ class Incident(models.Model):
         reporter and token are the new report's; a draft keeps its own. registered_by: the
         security officer writing down a report from a call."""
 
-        def save():
+        def save() -> Incident:
             if self.pk is None:
                 self.reporter, self.submission_token = reporter, token
             else:
@@ -475,7 +493,7 @@ class Incident(models.Model):
 
         return once_per_form(Incident.objects.made_by_form(token), save)
 
-    def submit(self, *, registered_by=None):
+    def submit(self, *, registered_by: User | None = None) -> None:
         """Send the draft: give it the next reference of the year. Call inside a
         transaction; the mails go out only once it has committed.
 
@@ -502,7 +520,15 @@ class Incident(models.Model):
             )
         transaction.on_commit(self.notify_submitted)
 
-    def add_supplement(self, author, text, prepared_files, token, *, in_reply_to=None):
+    def add_supplement(
+        self,
+        author: User,
+        text: str,
+        prepared_files: Iterable[PreparedFile],
+        token: uuid.UUID,
+        *,
+        in_reply_to: ReporterMessage | None = None,
+    ) -> Supplement:
         """Information the reporter adds, or their answer to a message. A closed report is
         opened again, since what they add may need doing something about."""
         supplement = Supplement.objects.create(
@@ -524,14 +550,19 @@ class Incident(models.Model):
         )
         return supplement
 
-    def delete_draft(self):
+    def delete_draft(self) -> None:
         """A draft may be deleted by its author: its files go with it."""
         assert self.is_draft, "a sent report can't be deleted"
         names = list(self.evidence.values_list("file", flat=True))
         self.delete()
-        transaction.on_commit(lambda: [private_storage.delete(n) for n in names])
 
-    def notify_submitted(self):
+        def delete_files() -> None:
+            for name in names:
+                private_storage.delete(name)
+
+        transaction.on_commit(delete_files)
+
+    def notify_submitted(self) -> None:
         self.notify_officers()
         self._send(
             "incidents/receipt",
@@ -540,14 +571,14 @@ class Incident(models.Model):
             registered_by_officer=self.registered_by_id is not None,
         )
 
-    def notify_officers(self, *, supplement=False, reply=False):
+    def notify_officers(self, *, supplement: bool = False, reply: bool = False) -> None:
         User = get_user_model()  # noqa: N806
         recipients = list(User.objects.security_officers().values_list("email", flat=True))
         recipients += settings.INCIDENT_NOTIFY_EMAILS
         url = settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[self.pk])
         self._send("incidents/officers", recipients, url=url, supplement=supplement, reply=reply)
 
-    def _send(self, kind, recipients, **context):
+    def _send(self, kind: str, recipients: list[str], **context: Any) -> None:
         # The mail says only the reference and a link behind the login (see portal.mail).
         # A failed mail must not lose the report (it is already committed); it is logged
         # and marked, so that the security officer sees it in the admin.
@@ -564,14 +595,14 @@ class Incident(models.Model):
         if not result.sent or result.failed:
             self._mark_notification_failed()
 
-    def _mark_notification_failed(self):
+    def _mark_notification_failed(self) -> None:
         self.notification_failed_at = timezone.now()
         Incident.objects.filter(pk=self.pk).update(
             notification_failed_at=self.notification_failed_at
         )
 
 
-def once_per_form(made, make):
+def once_per_form[M: models.Model](made: models.QuerySet[M], make: Callable[[], M]) -> M:
     """make() in one transaction with the files it stores (evidence.atomic), once per form:
     the same form sent twice at the same instant (a double click) makes its row once, since
     its submission_token is unique, and the request that loses the race gets the row the
@@ -599,7 +630,7 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last}"
 
     @classmethod
-    def next_reference(cls, year):
+    def next_reference(cls, year: int) -> str:
         # The row lock makes two reports sent at the same instant wait for each other
         # (PostgreSQL); on SQLite the database's write lock does the same.
         with transaction.atomic():
@@ -640,8 +671,8 @@ class Supplement(models.Model):
         return f"{'Svar' if self.in_reply_to_id else 'Komplettering'} {_local(self.created_at)}"
 
 
-class EvidenceQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class EvidenceQuerySet(models.QuerySet["Evidence"]):
+    def visible_to(self, user: User) -> Self:
         """The author's own files; and to security officers, the files of sent reports."""
         mine = Q(incident__reporter=user)
         if is_verified_officer(user):
@@ -649,11 +680,11 @@ class EvidenceQuerySet(models.QuerySet):
         return self.filter(mine)
 
 
-def _evidence_path(instance, filename):
+def _evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{filename}"
 
 
-def delete_evidence_files(names):
+def delete_evidence_files(names: Iterable[str]) -> None:
     """Remove stored evidence files whose rows are gone. A file that can't be removed is
     named in the log and the error raised, never passed over."""
     failed = []
@@ -699,22 +730,23 @@ class Evidence(models.Model):
     def __str__(self):
         return self.original_name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("incidents:evidence", args=[self.incident_id, self.pk])
 
     @property
-    def download_name(self):
+    def download_name(self) -> str:
         """The name it was sent with, ending as what is stored: a cleaned HEIC photo is a JPEG."""
         stem = self.original_name.rsplit(".", 1)[0] or "fil"
-        return f"{stem}.{self.file.name.rsplit('.', 1)[-1]}"
+        stored = self.file.name or ""
+        return f"{stem}.{stored.rsplit('.', 1)[-1]}"
 
 
-def _local(moment):
+def _local(moment: datetime | None) -> str:
     """A stored time as it was in Sweden, for a label."""
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
 
 
-def _display(incident, field, value):
+def _display(incident: Incident, field: str, value: Any) -> str:
     if value in (None, ""):
         return "–"
     if field == "status":
@@ -755,8 +787,10 @@ class TriageChange(models.Model):
     def __str__(self):
         return f"{self.get_field_label()}: {self.old_value} → {self.new_value}"
 
-    def get_field_label(self):
-        return capfirst(Incident._meta.get_field(self.field).verbose_name)
+    def get_field_label(self) -> str:
+        field = Incident._meta.get_field(self.field)
+        assert isinstance(field, models.Field)  # a field of the report, never a relation to it
+        return str(capfirst(field.verbose_name))
 
 
 class InternalNote(models.Model):
@@ -801,8 +835,8 @@ class ReporterMessage(models.Model):
         return f"Meddelande {_local(self.created_at)}"
 
 
-class AccessLogEntryQuerySet(models.QuerySet):
-    def past_retention(self, now):
+class AccessLogEntryQuerySet(models.QuerySet["AccessLogEntry"]):
+    def past_retention(self, now: datetime) -> Self:
         return self.filter(at__lt=now - timedelta(days=settings.PORTAL_RETENTION_ACCESS_LOG_DAYS))
 
 
@@ -848,12 +882,12 @@ class AccessLogEntry(models.Model):
         return f"{_local(self.at)} {self.user_email} {self.get_action_display()}"
 
     @classmethod
-    def record_export(cls, user, exported, *, rows):
+    def record_export(cls, user: User, exported: str, *, rows: int) -> AccessLogEntry:
         """An export of reports (or of figures about them) to a file that leaves the portal."""
         return cls.objects.create(
             user=user,
             user_email=user.email,
             action=cls.Action.EXPORT,
-            exported=exported[: cls._meta.get_field("exported").max_length],
+            exported=exported[: AccessLogEntry._meta.get_field("exported").max_length],
             rows=rows,
         )

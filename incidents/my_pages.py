@@ -2,10 +2,12 @@
 
 from django.template.loader import render_to_string
 
+from portal.security import AuthenticatedHttpRequest
+
 from .models import Incident
 
 
-def reports_with_news(request):
+def reports_with_news(request: AuthenticatedHttpRequest) -> str:
     news = Incident.objects.reported_by(request.user).submitted().with_unread_news()
     if not news:
         return ""

@@ -1,6 +1,8 @@
 """The reports' gallring: closed reports some years after closing and forgotten drafts, with
 their files, and old rows of the access log."""
 
+from datetime import datetime
+
 from django.conf import settings
 
 from portal.retention import Swept
@@ -8,7 +10,7 @@ from portal.retention import Swept
 from .models import AccessLogEntry, Evidence, Incident
 
 
-def sweep_reports(now, dry_run):
+def sweep_reports(now: datetime, dry_run: bool) -> Swept:
     incidents = Incident.objects.past_retention(now)
     if not dry_run:
         # Locked until the commit, so that what is counted is what is deleted.
@@ -38,13 +40,14 @@ def sweep_reports(now, dry_run):
     )
 
 
-def _closed_without_date():
+def _closed_without_date() -> list[str]:
     # Closing through the triage always sets closed_at; a closed report without one (an
     # import, a hand edit) would otherwise be kept for ever without anyone knowing.
     undated = Incident.objects.submitted().filter(
         status=Incident.Status.AVSLUTAD, closed_at__isnull=True
     )
-    references = sorted(undated.values_list("reference", flat=True))
+    # A sent report always has its reference (a constraint of the table).
+    references = sorted(r for r in undated.values_list("reference", flat=True) if r)
     if not references:
         return []
     return [

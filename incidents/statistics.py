@@ -21,19 +21,22 @@ its index; so the lists are grouped, which needs no vendor-specific SQL either.
 """
 
 import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import admin
 from django.db import models
 from django.db.models.functions import ExtractYear
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.dates import MONTHS
 
 from portal.exports import csv_response
-from portal.security import verified_officer_required
+from portal.security import AuthenticatedHttpRequest, verified_officer_required
 
 from .models import (
     AccessLogEntry,
@@ -102,25 +105,25 @@ class YearStatistics:
     median_days_to_close: float | None
 
     @property
-    def police_share(self):
+    def police_share(self) -> float | None:
         """Per cent of the year's reports that the official had reported to the police."""
         return _share(self.police_reported, self.total)
 
     @property
-    def held_back_share(self):
+    def held_back_share(self) -> float | None:
         return _share(self.held_back, self.total)
 
 
-def _share(part, whole):
+def _share(part: int, whole: int) -> float | None:
     return 100 * part / whole if whole else None
 
 
-def year_statistics(year):
+def year_statistics(year: int) -> YearStatistics:
     """The figures for the reports sent in a year (by the date in Sweden they were sent)."""
     return statistics_for_years([year])[0]
 
 
-def statistics_for_years(years):
+def statistics_for_years(years: list[int]) -> list[YearStatistics]:
     """The figures for each of the years, in the order given, from the same few queries."""
     sent = Incident.objects.submitted().order_by()
     # The year as the database computes it (in Swedish time), which PostgreSQL's indexes for
@@ -161,7 +164,7 @@ def _counts(reports):
     """Per year: its total, how many have been triaged and closed, and each answer of each
     plain column, from the reports grouped by their answers (some hundred combinations)."""
     fields = [field for field, _ in COLUMNS.values()]
-    per_year = {}
+    per_year: dict[int, dict[Any, int]] = {}
     for row in _grouped(reports, fields, triaged="first_triaged_at", closed="closed_at"):
         counted = per_year.setdefault(row["year"], {})
         for key in ("n", "triaged", "closed"):
@@ -210,7 +213,7 @@ def _months_counted(reports, years):
         ),
         output_field=models.IntegerField(),
     )
-    per_year = {}
+    per_year: dict[int, dict[int, int]] = {}
     rows = (
         reports.filter(
             submitted_at__gte=min(start for start, _ in months.values()),
@@ -229,7 +232,7 @@ def _months_counted(reports, years):
 def _lists(reports):
     """Per year, the number of reports with each kind and consequence, counted from the
     reports grouped by their two lists: few combinations, whatever the number of reports."""
-    per_year = {}
+    per_year: dict[int, dict[str, Any]] = {}
     for row in _grouped(reports, ["kinds", "consequences"]):
         counts = per_year.setdefault(row["year"], {"kinds": {}, "consequences": {}, "held": 0})
         kinds = set(row["kinds"] or []) & set(Kind.values)
@@ -303,7 +306,7 @@ def _median_days(reports, field, count):
     return sum(middle, timedelta()) / len(middle) / timedelta(days=1)
 
 
-def years_with_reports():
+def years_with_reports() -> list[int]:
     """The years from the first sent report to this year, newest first: one look in the
     index of sending times, rather than a pass over every report."""
     first = Incident.objects.submitted().aggregate(first=models.Min("submitted_at"))["first"]
@@ -312,11 +315,11 @@ def years_with_reports():
     return list(range(max(this_year, first_year), min(this_year, first_year) - 1, -1))
 
 
-def _new_year(year):
+def _new_year(year: int) -> datetime:
     return timezone.make_aware(datetime(year, 1, 1))
 
 
-def _months(year):
+def _months(year: int) -> list[tuple[datetime, datetime]]:
     starts = [timezone.make_aware(datetime(year, month, 1)) for month in range(1, 13)]
     return list(zip(starts, [*starts[1:], _new_year(year + 1)], strict=True))
 
@@ -370,7 +373,7 @@ class Section:
     extra: Row | None = None
 
 
-def comparison(stats, previous):
+def comparison(stats: YearStatistics, previous: YearStatistics) -> list[Section]:
     """The sections of the page: each of the year's counts beside the year before's. Both
     years have the same rows in the same order."""
     sections = []
@@ -483,7 +486,7 @@ class Chart:
 
 
 @verified_officer_required
-def statistics_view(request):
+def statistics_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     years = years_with_reports()
     year = _chosen_year(request.GET.get("ar"), years)
     stats, previous = statistics_for_years([year, year - 1])
@@ -506,21 +509,23 @@ def statistics_view(request):
     return render(request, "admin/incidents/statistics.html", context)
 
 
-def _chosen_year(value, years):
+def _chosen_year(value: str | None, years: list[int]) -> int:
     try:
-        year = int(value)
-    except (TypeError, ValueError):
+        year = int(value or "")  # none asked for: this year
+    except ValueError:
         return timezone.localdate().year
     return year if year in years else timezone.localdate().year
 
 
-def statistics_rows(stats, previous=None):
+def statistics_rows(
+    stats: YearStatistics, previous: YearStatistics | None = None
+) -> Iterator[list[Any]]:
     """The figures as rows of (section, item, the year's value, the year before's value), for
     the CSV file. No data is an empty cell, which a spreadsheet treats as missing rather than
     as text."""
     years = [stats] if previous is None else [stats, previous]
 
-    def row(section, item, value):
+    def row(section: str, item: str, value: Callable[[YearStatistics], Any]) -> list[Any]:
         return [section, item, *(value(s) for s in years)]
 
     yield ["Avsnitt", "Uppgift", "Valt år", "Året före"][: 2 + len(years)]
@@ -528,7 +533,9 @@ def statistics_rows(stats, previous=None):
     yield row("Rapporter", "Totalt", lambda s: s.total)
     for _, _, title, attribute, _ in SECTIONS:
         for i, count in enumerate(getattr(stats, attribute)):
-            yield row(title, count.label, lambda s, i=i, a=attribute: getattr(s, a)[i].count)
+            # The defaults keep this row's i and a; mypy infers no lambda with defaults where
+            # it expects a callable of fewer arguments.
+            yield row(title, count.label, lambda s, i=i, a=attribute: getattr(s, a)[i].count)  # type: ignore[misc]
         if attribute == "per_consequence":
             yield row(title, HELD_BACK_LABEL, lambda s: s.held_back)
             yield row(title, f"{HELD_BACK_LABEL}, andel (%)", lambda s: _decimal(s.held_back_share))
@@ -542,6 +549,6 @@ def statistics_rows(stats, previous=None):
     yield row("Tid till avslut", "Antal avslutade rapporter", lambda s: s.closed)
 
 
-def _decimal(value):
+def _decimal(value: float | None) -> str:
     # Rounded as the page rounds it (floatformat), with the Swedish decimal comma.
     return "" if value is None else floatformat(value, "1u").replace(".", ",")

@@ -1,6 +1,7 @@
 """The reports' part of the admin's start page (Att göra)."""
 
 from django.db.models import Count, Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +12,7 @@ from portal.words import counted
 from .models import Incident
 
 
-def reports_to_do(request):
+def reports_to_do(request: HttpRequest) -> list[ToDo]:
     """What waits for a security officer when the admin opens: new reports nobody has
     assessed, follow-ups whose date has passed, and their own open reports. Counted in one
     query; each links to the report list filtered to just those reports."""

@@ -1,9 +1,10 @@
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.csp import CSP
@@ -13,22 +14,23 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from guidance.rendering import checklist
-from portal.security import KeptThroughLogin
+from portal.models import User
+from portal.security import AuthenticatedHttpRequest, KeptThroughLogin
 
 from . import evidence
 from .forms import PoliceReportForm, ReportForm, SupplementForm, reply_form
-from .models import Evidence, Incident, PoliceReport, Supplement, once_per_form
+from .models import Evidence, Incident, PoliceReport, ReporterMessage, Supplement, once_per_form
 
 KEPT_REPORT = KeptThroughLogin("incidents:report")
 KEPT_SUPPLEMENT = KeptThroughLogin("incidents:supplement")
 
 
-def _get_incident_for_user(user, pk):
+def _get_incident_for_user(user: User, pk: int) -> Incident:
     """A report its author may open; anyone else gets 404, as if it did not exist."""
     return get_object_or_404(Incident.objects.reported_by(user), pk=pk)
 
 
-def _get_evidence_for_user(user, incident_pk, pk):
+def _get_evidence_for_user(user: User, incident_pk: int, pk: int) -> Evidence:
     return get_object_or_404(
         Evidence.objects.visible_to(user).select_related("incident"),
         incident_id=incident_pk,
@@ -36,7 +38,7 @@ def _get_evidence_for_user(user, incident_pk, pk):
     )
 
 
-def _incident_for_token(user, token):
+def _incident_for_token(user: User, token: str | None) -> Incident | None:
     """The report this form has already made, if the same form is sent again; a form of
     someone else's report is a 404, as if it did not exist."""
     incident = Incident.objects.made_by_form(token).first()
@@ -45,7 +47,7 @@ def _incident_for_token(user, token):
     return incident
 
 
-def _keep_unsent_report(request):
+def _keep_unsent_report(request: HttpRequest) -> HttpResponse:
     """The session ran out while the official was writing: keep what they wrote (not
     the files, which can't be kept without a login) and give it back after login."""
     KEPT_REPORT.keep(request, ReportForm(request.POST))
@@ -55,7 +57,7 @@ def _keep_unsent_report(request):
 @evidence.takes_files
 @sensitive_post_parameters()
 @never_cache
-def report(request, pk=None):
+def report(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """The report form, and its drafts. Not @login_required: a POST from a session that
     ran out must not lose what the official wrote."""
     if not request.user.is_authenticated:
@@ -104,7 +106,7 @@ def report(request, pk=None):
 
 @login_required
 @never_cache
-def receipt(request, pk):
+def receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:
         return redirect("incidents:draft", incident.pk)
@@ -115,7 +117,7 @@ def receipt(request, pk):
 
 @login_required
 @never_cache
-def mine(request):
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     incidents = Incident.objects.reported_by(request.user)
     return render(
         request,
@@ -126,13 +128,14 @@ def mine(request):
 
 @login_required
 @never_cache
-def detail(request, pk):
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:
         return redirect("incidents:draft", incident.pk)
     form = SupplementForm(initial={"submission_token": uuid.uuid4()})
     if request.GET.get("aterstall") and (kept := KEPT_SUPPLEMENT.take_initial(request, form)):
-        message = incident.messages.filter(pk=kept.get("in_reply_to") or None).first()
+        in_reply_to = kept.get("in_reply_to")
+        message = incident.messages.filter(pk=in_reply_to).first() if in_reply_to else None
         if message is not None:
             form = reply_form(message)
         else:
@@ -150,13 +153,22 @@ def detail(request, pk):
     return response
 
 
-def _detail_page(request, incident, *, form=None, police_form=None):
+def _detail_page(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    form: SupplementForm | None = None,
+    police_form: PoliceReportForm | None = None,
+) -> HttpResponse:
     """The reporter's page of their report. At most one of its forms is bound: that one
     shows what was sent and its errors, the others are empty."""
     replying_to = form["in_reply_to"].value() if form is not None and form.is_reply else None
     news = list(incident.messages.prefetch_related("replies"))
     for message in news:
-        message.reply_form = form if str(message.pk) == str(replying_to) else reply_form(message)
+        # For the template: each message with its own answer form, on this page only.
+        message.reply_form = (  # type: ignore[attr-defined]
+            form if str(message.pk) == str(replying_to) else reply_form(message)
+        )
     if form is None or replying_to:
         form = SupplementForm(initial={"submission_token": uuid.uuid4()})
     if police_form is None:
@@ -166,7 +178,7 @@ def _detail_page(request, incident, *, form=None, police_form=None):
                 "reported_on": incident.police_reported_on,
             }
         )
-    context = {
+    context: dict[str, Any] = {
         "incident": incident,
         "form": form,
         "police_form": police_form,
@@ -180,7 +192,7 @@ def _detail_page(request, incident, *, form=None, police_form=None):
     return render(request, "incidents/detail.html", context)
 
 
-def _message_replied_to(incident, value):
+def _message_replied_to(incident: Incident, value: str | None) -> ReporterMessage | None:
     """The message of this report that an answer is to; 404 for any other."""
     if value in (None, ""):
         return None
@@ -195,7 +207,7 @@ def _message_replied_to(incident, value):
 @evidence.takes_files
 @sensitive_post_parameters()
 @never_cache
-def supplement(request, pk):
+def supplement(request: HttpRequest, pk: int) -> HttpResponse:
     """Information added to a sent report, or an answer to a message in it.
     Not @login_required: a login that ran out must not lose what the official wrote."""
     if not request.user.is_authenticated:
@@ -213,10 +225,11 @@ def supplement(request, pk):
         return _detail_page(request, incident, form=form)
     token = form.cleaned_data["submission_token"]
     was_closed = incident.status == Incident.Status.AVSLUTAD
+    author = request.user
     once_per_form(
         Supplement.objects.filter(submission_token=token),
         lambda: incident.add_supplement(
-            request.user,
+            author,
             form.cleaned_data["text"],
             form.cleaned_data["files"],
             token,
@@ -237,7 +250,7 @@ def supplement(request, pk):
 @login_required
 @require_POST
 @never_cache
-def police_report(request, pk):
+def police_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The reporter has reported it to the police since they sent the report."""
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:
@@ -254,7 +267,7 @@ def police_report(request, pk):
     return redirect(incident)
 
 
-def _get_draft_for_user(user, pk):
+def _get_draft_for_user(user: User, pk: int) -> Incident:
     incident = _get_incident_for_user(user, pk)
     if not incident.is_draft:
         raise Http404  # a sent report is never deleted, only closed
@@ -263,14 +276,14 @@ def _get_draft_for_user(user, pk):
 
 @login_required
 @never_cache
-def confirm_delete_draft(request, pk):
+def confirm_delete_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     incident = _get_draft_for_user(request.user, pk)
     return render(request, "incidents/delete_draft.html", {"incident": incident})
 
 
 @login_required
 @require_POST
-def delete_draft(request, pk):
+def delete_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _get_draft_for_user(request.user, pk).delete_draft()
     messages.success(request, "Utkastet är borttaget.")
     return redirect("incidents:mine")
@@ -289,8 +302,9 @@ EVIDENCE_CSP = {
 
 @login_required
 @never_cache
-@csp_override(EVIDENCE_CSP)
-def evidence_file(request, pk, evidence_pk):
+# True is how Django's CSP writes a directive without a value (sandbox); the stubs leave it out.
+@csp_override(EVIDENCE_CSP)  # type: ignore[arg-type]
+def evidence_file(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) -> FileResponse:
     item = _get_evidence_for_user(request.user, pk, evidence_pk)
     item.incident.record_access(request.user, evidence=item)
     try:

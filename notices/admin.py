@@ -1,14 +1,18 @@
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 
 from guidance.rendering import known_contacts_only
+from portal import mail
 from portal.admin_site import OfficersOnlyMixin
 from portal.models import User
-from portal.security import verified_officer_required
+from portal.security import AuthenticatedHttpRequest, verified_officer_required
 from portal.words import counted
 
 from .models import AlreadyMailed, Notice
@@ -24,7 +28,7 @@ class NoticeForm(forms.ModelForm):
             "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def clean_body(self):
+    def clean_body(self) -> str:
         return known_contacts_only(self.cleaned_data["body"])
 
 
@@ -44,7 +48,7 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     ]  # fmt: skip
     change_form_template = "admin/notices/notice/change_form.html"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         mail = path(
             "<int:pk>/skicka-e-post/",
             self.admin_site.admin_view(self.mail_view),
@@ -53,13 +57,13 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         return [mail, *super().get_urls()]
 
     @admin.display(description="e-post till alla")
-    def mailed(self, obj):
+    def mailed(self, obj: Notice) -> str:
         if obj.mailed_at:
             return f"Skickad {timezone.localtime(obj.mailed_at):%Y-%m-%d %H:%M}"
         return "–"
 
     @method_decorator(verified_officer_required)
-    def mail_view(self, request, pk):
+    def mail_view(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         """Asks first, showing the mail as it will go out; sends on the button."""
         notice = get_object_or_404(Notice, pk=pk)
         change_url = reverse("admin:notices_notice_change", args=[notice.pk])
@@ -93,7 +97,9 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         }
         return render(request, "admin/notices/notice/mail_confirm.html", context)
 
-    def _already_mailed(self, request, notice, change_url):
+    def _already_mailed(
+        self, request: AuthenticatedHttpRequest, notice: Notice, change_url: str
+    ) -> HttpResponse:
         self.message_user(
             request,
             f"E-post om ”{notice.title}” skickades redan "
@@ -103,7 +109,9 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         )
         return redirect(change_url)
 
-    def _report(self, request, notice, result):
+    def _report(
+        self, request: AuthenticatedHttpRequest, notice: Notice, result: mail.Result
+    ) -> None:
         if not result.sent and not result.failed:
             self.message_user(
                 request,
@@ -133,5 +141,5 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
             )
 
 
-def officials(addresses):
+def officials(addresses: Sequence[str]) -> str:
     return counted(len(addresses), "förtroendevald", "förtroendevalda")

@@ -1,3 +1,6 @@
+from datetime import date
+from typing import Any, Self
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -7,18 +10,18 @@ from django.utils import timezone
 
 from guidance.rendering import contacts_by_key, render
 from portal import mail
-from portal.models import Publication
+from portal.models import Publication, User
 
 
-class NoticeQuerySet(models.QuerySet):
-    def published(self):
+class NoticeQuerySet(models.QuerySet["Notice"]):
+    def published(self) -> Self:
         return self.filter(status=Notice.Status.PUBLICERAD)
 
-    def visible(self, today=None):
+    def visible(self, today: date | None = None) -> Self:
         """What an official may open: published, and its date has come."""
         return self.published().filter(date__lte=today or timezone.localdate())
 
-    def current(self, today=None):
+    def current(self, today: date | None = None) -> Self:
         """What the start page shows: visible and still valid, the important ones first."""
         today = today or timezone.localdate()
         return (
@@ -31,7 +34,7 @@ class NoticeQuerySet(models.QuerySet):
             )
         )
 
-    def archived(self, today=None):
+    def archived(self, today: date | None = None) -> Self:
         """Published notices whose last day has passed, newest first."""
         today = today or timezone.localdate()
         return self.visible(today).filter(valid_until__lt=today).order_by("-date", "-pk")
@@ -111,36 +114,36 @@ class Notice(models.Model):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("notices:detail", args=[self.pk])
 
-    def html(self):
+    def html(self) -> str:
         return render(self.body, contacts_by_key())
 
     @property
-    def is_important(self):
+    def is_important(self) -> bool:
         return self.importance == self.Importance.VIKTIG
 
     @property
-    def is_current(self):
+    def is_current(self) -> bool:
         return Notice.objects.current().filter(pk=self.pk).exists()
 
     @property
-    def can_be_mailed(self):
+    def can_be_mailed(self) -> bool:
         """Only important information that officials can open now goes out by mail, once."""
         return self.is_important and self.mailed_at is None and self.is_current
 
     MAIL = "notices/important"
 
-    def mail_context(self):
+    def mail_context(self) -> dict[str, Any]:
         # The title and the link: the text stays behind the login.
         return {"title": self.title, "url": settings.PORTAL_BASE_URL + self.get_absolute_url()}
 
-    def mail_preview(self):
+    def mail_preview(self) -> tuple[str, str]:
         """The subject and text as each official will get them."""
         return mail.render(self.MAIL, self.mail_context())
 
-    def mail_to_officials(self, sender):
+    def mail_to_officials(self, sender: User) -> mail.Result:
         """Mail every active official, each in a message of their own (recipients must not see
         each other), with the title and a link. Returns portal.mail's result: who got it and
         who did not.

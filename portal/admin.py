@@ -1,15 +1,20 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import twofactor
 from .models import User
-from .security import is_verified_officer
+from .security import AuthenticatedHttpRequest, is_verified_officer
 from .words import counted
 
 
@@ -124,23 +129,30 @@ class UserAdmin(DjangoUserAdmin):
         )
         return [invite, *super().get_urls()]
 
-    def may_invite(self, request, user):
+    def may_invite(self, request: HttpRequest, user: User) -> bool:
         # As the list's action: an active account the asker may change, so an officer
         # invites officials, never a staff account.
         return user.is_active and self.has_change_permission(request, user)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         user = self.get_object(request, object_id)
         context = {"may_invite": user is not None and self.may_invite(request, user)}
         return super().change_view(
             request, object_id, form_url, {**context, **(extra_context or {})}
         )
 
-    def invitation_view(self, request, id):
+    def invitation_view(self, request: HttpRequest, id: str) -> HttpResponse:
         """The change page's Skicka inbjudan: asks first, showing to whom, then sends."""
         user = self.get_object(request, id)
         if user is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, id)
+            # The admin's own answer to an address of no object; the stubs leave it out.
+            return self._get_obj_does_not_exist_redirect(request, self.opts, id)  # type: ignore[attr-defined]
         if not self.may_invite(request, user):
             raise PermissionDenied
         change_url = reverse("admin:portal_user_change", args=[user.pk])
@@ -168,7 +180,9 @@ class UserAdmin(DjangoUserAdmin):
         }
         return TemplateResponse(request, "admin/portal/user/invitation_confirm.html", context)
 
-    def user_change_password(self, request, id, form_url=""):
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
         # Officers never set or see a password: they send an invitation or a reset link.
         if not request.user.is_superuser:
             raise PermissionDenied
@@ -182,10 +196,11 @@ class UserAdmin(DjangoUserAdmin):
         form.instance.set_role(form.instance.role)
 
     @admin.action(description="Skicka inbjudan med länk för att välja lösenord")
-    def send_invitation(self, request, queryset):
+    def send_invitation(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         if not request.user.is_superuser:
             queryset = queryset.filter(is_staff=False)
-        sent, failed = [], []
+        sent: list[User] = []
+        failed: list[User] = []
         for user in queryset.filter(is_active=True):
             (sent if user.invite() else failed).append(user)
         if sent or not failed:
@@ -207,7 +222,9 @@ class UserAdmin(DjangoUserAdmin):
         return request.user.is_superuser or is_verified_officer(request.user)
 
     @admin.action(description="Återställ tvåstegsverifiering", permissions=["reset_two_factor"])
-    def reset_two_factor(self, request, queryset):
+    def reset_two_factor(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]
+    ) -> TemplateResponse | None:
         """For an officer who has lost the phone: the app and the recovery codes are removed
         and every login of theirs ends, so that the next login sets up a new app. Your own
         you don't reset here: a recovery code lets you in, and a stolen session must not be
@@ -236,7 +253,7 @@ class UserAdmin(DjangoUserAdmin):
                 "title": "Återställ tvåstegsverifiering",
                 "opts": self.opts,
                 "users": users,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/portal/user/reset_two_factor.html", context)
         for user in users:

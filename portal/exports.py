@@ -11,7 +11,9 @@ local; a spreadsheet has no time zones, so the Excel file holds the local time i
 """
 
 import csv
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -25,7 +27,7 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MIN_WIDTH, MAX_WIDTH = 10, 50
 
 
-def safe_cell(value):
+def safe_cell(value: Any) -> Any:
     """Text a spreadsheet would read as a formula, with a ' in front (OWASP's advice for
     CSV, where a cell has no type); anything else as it is."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -33,7 +35,7 @@ def safe_cell(value):
     return value
 
 
-def csv_response(filename, rows):
+def csv_response(filename: str, rows: Iterable[Sequence[Any]]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Excel in Swedish reads a file as UTF-8 only with the byte-order mark, and splits
@@ -45,7 +47,7 @@ def csv_response(filename, rows):
     return response
 
 
-def _csv_value(value):
+def _csv_value(value: Any) -> Any:
     # As Excel in Swedish writes them, and reads them back as dates and times.
     if isinstance(value, datetime):
         return _local(value).strftime("%Y-%m-%d %H:%M")
@@ -54,14 +56,14 @@ def _csv_value(value):
     return value
 
 
-def _local(moment):
+def _local(moment: datetime) -> datetime:
     """A time in Swedish time, without a zone (neither a spreadsheet nor openpyxl has one)."""
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     return moment.replace(tzinfo=None)
 
 
-def xlsx_response(filename, sheet_title, rows):
+def xlsx_response(filename: str, sheet_title: str, rows: Iterable[Sequence[Any]]) -> HttpResponse:
     """The rows as an Excel sheet: the first row a header that stays in view and has filters,
     dates and times as Excel dates, and each column as wide as its content."""
     from openpyxl import Workbook
@@ -72,7 +74,7 @@ def xlsx_response(filename, sheet_title, rows):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title
-    widths = {}
+    widths: dict[int, int] = {}
     for number, row in enumerate(rows):
         cells = []
         for column, value in enumerate(row, start=1):
@@ -104,7 +106,7 @@ def xlsx_response(filename, sheet_title, rows):
     return response
 
 
-def _width(value):
+def _width(value: Any) -> int:
     if isinstance(value, datetime):
         return len("2026-01-01 12:00")
     if isinstance(value, date):

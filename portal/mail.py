@@ -24,7 +24,9 @@ tried again, the officer is told.
 
 import json
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.mail import EmailMessage, mailers
 from django.template.loader import render_to_string
@@ -44,7 +46,7 @@ class Result:
     failed: list[str] = field(default_factory=list)
 
 
-def render(kind, context):
+def render(kind: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """The subject, on one line, and the text of a mail of this kind."""
     app, name = kind.split("/")
     subject = render_to_string(f"{app}/mail/{name}_subject.txt", context)
@@ -52,13 +54,13 @@ def render(kind, context):
     return " ".join(subject.split()), body
 
 
-def message(kind, recipient, context):
+def message(kind: str, recipient: str, context: Mapping[str, Any]) -> EmailMessage:
     """One mail of this kind to one address."""
     subject, body = render(kind, context)
     return EmailMessage(subject, body, None, [recipient])
 
 
-def send(kind, recipients, context):
+def send(kind: str, recipients: Iterable[str], context: Mapping[str, Any]) -> Result:
     """Send a mail of this kind to each address on its own. Returns who got it and who did not;
     a failure for one address does not stop the others."""
     # Plain data only: what is not handed over cannot be printed, and plain data is what a

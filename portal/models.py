@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.contrib.auth.tokens import default_token_generator
@@ -24,10 +26,10 @@ class Publication(models.TextChoices):
     PUBLICERAD = "publicerad", "Publicerad"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email, password=None, **fields):
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> "User":
         if not email:
             raise ValueError("E-postadress krävs.")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
@@ -36,20 +38,20 @@ class UserManager(BaseUserManager):
         user.set_role(user.role)
         return user
 
-    def create_superuser(self, email, password=None, **fields):
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> "User":
         # IT's account (createsuperuser) gives no role of its own: a superuser is not a
         # security officer and reads no reports unless given the role as well.
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         return self.create_user(email, password, **fields)
 
-    def get_by_natural_key(self, email):
+    def get_by_natural_key(self, email: str | None) -> "User":
         return self.get(email__iexact=email)
 
-    def security_officers(self):
+    def security_officers(self) -> models.QuerySet["User"]:
         return self.filter(is_active=True, is_staff=True, groups__name=SECURITY_OFFICERS)
 
-    def officials(self):
+    def officials(self) -> models.QuerySet["User"]:
         """The active elected officials: everyone the notices, the training and its
         reminders are for. The security officers and other staff are not among them."""
         return self.filter(is_active=True, is_staff=False, role=self.model.Role.FORTROENDEVALD)
@@ -89,19 +91,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.full_name or self.email
 
-    def get_full_name(self):
+    def get_full_name(self) -> str:
         return self.full_name
 
-    def get_short_name(self):
+    def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     @cached_property
-    def is_security_officer(self):
+    def is_security_officer(self) -> bool:
         return (
             self.is_active and self.is_staff and self.groups.filter(name=SECURITY_OFFICERS).exists()
         )
 
-    def set_role(self, role):
+    def set_role(self, role: str) -> None:
         """Give the user a role, and with it the group: the role is what the admin shows,
         membership of Säkerhetshandläggare is what opens the reports, and the two never
         disagree. A säkerhetshandläggare works in the admin, so is staff too; anyone else
@@ -117,7 +119,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.groups.remove(*officers)
         self.__dict__.pop("is_security_officer", None)  # the cached answer is now stale
 
-    def invitation_url(self):
+    def invitation_url(self) -> str:
         """A one-time link to choose a password: it stops working once one is chosen."""
         path = reverse(
             "invitation_accept",
@@ -128,7 +130,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         )
         return settings.PORTAL_BASE_URL + path
 
-    def invite(self):
+    def invite(self) -> bool:
         """Mail the link to choose a password. Returns whether the mail went out; only then
         is it recorded as sent."""
         context = {

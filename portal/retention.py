@@ -6,7 +6,9 @@ admin's Att göra, so that the portal knows none of them. A sweep is called as
 sweep(now, dry_run) inside gallra's transaction; it counts what has passed its period,
 deletes it unless dry_run, and returns a Swept."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -24,12 +26,15 @@ class Swept:
     warnings: list[str] = field(default_factory=list)
 
 
-_sweeps = []
+# sweep(now, dry_run)
+type Sweep = Callable[[datetime, bool], Swept]
+
+_sweeps: list[Sweep] = []
 
 
-def register(sweep):
+def register(sweep: Sweep) -> None:
     _sweeps.append(sweep)
 
 
-def sweeps():
+def sweeps() -> list[Sweep]:
     return list(_sweeps)

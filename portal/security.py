@@ -1,18 +1,36 @@
 """Who is asking, and for how long a login lasts."""
 
+from __future__ import annotations
+
 import time
+from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import FileField, MultipleChoiceField
+from django.forms import BaseForm, FileField, MultipleChoiceField
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 from django.utils.datastructures import MultiValueDict
 
+# For the type checker only: the admin's AppConfig (portal.admin_site) imports this module
+# before the models can be loaded.
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def client_ip(request):
+    from .models import User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a view behind @login_required gets: its user has logged in."""
+
+    user: User
+
+
+def client_ip(request: HttpRequest) -> str | None:
     """The visitor's address. Behind the region's proxy it is the last address the proxy
     added to X-Forwarded-For; anything before it was written by the client and is not
     trusted. PORTAL_TRUSTED_PROXIES says how many proxies stand in front of the portal."""
@@ -25,14 +43,14 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR")
 
 
-def has_second_factor(user):
+def has_second_factor(user: User | AnonymousUser) -> bool:
     """Whether this login has given the second factor. django-otp's middleware puts
     is_verified on request.user; a user from anywhere else has not given one."""
     verified = getattr(user, "is_verified", None)
     return verified is not None and verified()
 
 
-def is_verified_officer(user):
+def is_verified_officer(user: User | AnonymousUser) -> TypeGuard[User]:
     """Whether this login may do the security officers' work: read every sent report, its
     files and the shared risk inventories, see the drafts of the training, publish notices.
     An officer is a member of the group Säkerhetshandläggare (User.is_security_officer),
@@ -41,18 +59,18 @@ def is_verified_officer(user):
     return getattr(user, "is_security_officer", False) and has_second_factor(user)
 
 
-def verified_officer_required(view):
+def verified_officer_required[V: Callable[..., HttpResponseBase]](view: V) -> V:
     """For the officers' own pages: anyone else gets 403. (In the admin, admin_view has
     already sent whoever has not logged in with the second factor to do so.) For a
     ModelAdmin's method, use it through django.utils.decorators.method_decorator."""
 
     @wraps(view)
-    def checked(request, *args, **kwargs):
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_verified_officer(request.user):
             raise PermissionDenied("Sidan är till för säkerhetshandläggarna.")
         return view(request, *args, **kwargs)
 
-    return checked
+    return cast(V, checked)
 
 
 TIMED_OUT_USER = "portal:timed_out_user"
@@ -77,16 +95,17 @@ class KeptThroughLogin:
     to save what was answered (visitors_too): then it goes to the first login within
     VISITOR_KEEP_SECONDS, once."""
 
-    def __init__(self, name, *, visitors_too=False):
+    def __init__(self, name: str, *, visitors_too: bool = False) -> None:
         self.session_key = f"kept_through_login:{name}"
         self.visitors_too = visitors_too
 
-    def keep(self, request, *forms):
+    def keep(self, request: HttpRequest, *forms: BaseForm) -> None:
         """Keep what was sent into these forms (bound to the POST)."""
         owner = request.session.get(TIMED_OUT_USER)
         if owner is None and not self.visitors_too:
             return
-        values, left_out = {}, []
+        values: dict[str, list[Any]] = {}
+        left_out: list[str] = []
         for form in forms:
             for name, field in form.fields.items():
                 if isinstance(field, FileField):
@@ -113,12 +132,12 @@ class KeptThroughLogin:
             "kept_at": time.time(),
         }
 
-    def take(self, request):
+    def take(self, request: HttpRequest) -> MultiValueDict[str, Any] | None:
         """What was kept, once, as data to bind the forms to again, or None."""
         kept = self._take(request)
         return None if kept is None else MultiValueDict(kept["values"])
 
-    def take_initial(self, request, form):
+    def take_initial(self, request: HttpRequest, form: BaseForm) -> dict[str, Any] | None:
         """What was kept, once, as the form's initial values, or None: a list for a field of
         several choices, one value for the others. What could not be kept is named in a
         message."""
@@ -140,7 +159,7 @@ class KeptThroughLogin:
             if name in values
         }
 
-    def _take(self, request):
+    def _take(self, request: HttpRequest) -> dict[str, Any] | None:
         kept = request.session.pop(self.session_key, None)
         if not kept or not request.user.is_authenticated:
             return None
@@ -159,10 +178,10 @@ class SessionTimeoutMiddleware:
     to write a report; if it runs out anyway, the report form keeps what was typed through
     the login."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.user.is_authenticated:
             now = int(time.time())
             session = request.session
@@ -198,10 +217,10 @@ class NoStoreMiddleware:
     proxy's cache: everything a logged-in user sees, and every account, report and risk
     page. Public guidance stays cacheable."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if request.user.is_authenticated or request.path.startswith(PRIVATE_PATHS):
             patch_cache_control(response, no_store=True, private=True)

@@ -12,7 +12,7 @@ from .models import User
 
 
 @task
-def send_password_reset(email):
+def send_password_reset(email: str) -> None:
     """Mails a link to choose a new password to the active account with this address, if
     there is one. Enqueued for every address asked for, known or not. An invited official who
     has not yet chosen a password (and so has none that works) gets a link too."""

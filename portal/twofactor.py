@@ -12,6 +12,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +22,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .models import User
+from .security import AuthenticatedHttpRequest
 from .words import counted
 
 RECOVERY_CODES = 10
@@ -34,29 +37,29 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
     )
 
-    def clean_code(self):
+    def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").strip().lower()
 
 
-def _next(request):
+def _next(request: HttpRequest) -> str:
     url = request.POST.get("next") or request.GET.get("next") or "/admin/"
     if not url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
         return "/admin/"
     return url
 
 
-def _staff_only(request):
+def _staff_only(request: AuthenticatedHttpRequest) -> None:
     if not request.user.is_staff:
         raise PermissionDenied
 
 
-def _confirmed_totp(user):
+def _confirmed_totp(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 @never_cache
 @login_required
-def verify(request):
+def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     totp = _confirmed_totp(request.user)
     if totp is None:
@@ -79,7 +82,7 @@ def verify(request):
 
 @never_cache
 @login_required
-def enrol(request):
+def enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     if _confirmed_totp(request.user):
         return redirect(f"/konto/tvastegs/?next={_next(request)}")
@@ -113,7 +116,7 @@ def enrol(request):
     return render(request, "registration/otp_enrol.html", context)
 
 
-def _throttled(device):
+def _throttled(device: TOTPDevice | StaticDevice | None) -> str | None:
     """After a wrong code django-otp tries no code on the device for a while (1 second, then
     2, 4, 8 ...), so that codes cannot be guessed one after another. A right code typed in
     that while is not tried: the person is told to wait, not that the code is wrong."""
@@ -130,7 +133,7 @@ def _throttled(device):
     )
 
 
-def _duration(seconds):
+def _duration(seconds: int) -> str:
     minutes, hours, days = (math.ceil(seconds / n) for n in (60, 3600, 86400))
     if seconds < 120:
         return counted(seconds, "sekund", "sekunder")
@@ -141,7 +144,7 @@ def _duration(seconds):
     return counted(days, "dygn", "dygn")
 
 
-def _login(request, device):
+def _login(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
     # A new session key and CSRF token, as at the password login: what someone learnt before
     # the second factor is worth nothing after it.
     otp_login(request, device)
@@ -150,7 +153,7 @@ def _login(request, device):
 
 
 @transaction.atomic
-def _confirm(device):
+def _confirm(device: TOTPDevice) -> list[str]:
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     static, _ = StaticDevice.objects.get_or_create(
@@ -162,13 +165,13 @@ def _confirm(device):
     return codes
 
 
-def _spaced(device):
+def _spaced(device: TOTPDevice) -> str:
     secret = b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @transaction.atomic
-def reset(user):
+def reset(user: User) -> int:
     """For a lost phone: removes the person's app and recovery codes and ends every login of
     theirs, so that the next login, with the password, sets up a new app. Returns how many
     logins were ended."""
@@ -177,7 +180,7 @@ def reset(user):
     return _end_sessions(user)
 
 
-def _end_sessions(user):
+def _end_sessions(user: User) -> int:
     # The sessions live in the database (the default engine); each is read to find whose it
     # is. There are a few hundred at most, and this is done when someone has lost a phone.
     store = import_module(settings.SESSION_ENGINE).SessionStore

@@ -1,19 +1,22 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from .forms import SetPasswordForm
+from .models import User
 from .my_pages import news_for
+from .security import AuthenticatedHttpRequest
 
 
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -23,7 +26,7 @@ def healthz(request):
 
 
 @login_required
-def my_pages(request):
+def my_pages(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "portal/my_pages.html", {"news": news_for(request)})
 
 
@@ -37,28 +40,30 @@ class InvitationConfirmView(auth_views.PasswordResetConfirmView):
     # The password was proved by the link; axes counts failed logins, and there was none.
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
 
-    def form_valid(self, form):
+    def form_valid(self, form: "auth_forms.SetPasswordForm[User]") -> HttpResponse:
+        assert self.user is not None  # dispatch() shows the form only for the link's user
         self.post_reset_login = self.user.is_active
         response = super().form_valid(form)
         if self.post_reset_login:
             messages.success(self.request, "Ditt lösenord är sparat och du är inloggad.")
         return response
 
-    def get_success_url(self):
+    def get_success_url(self) -> str:
         if not self.post_reset_login:
             return reverse("password_reset_complete")
+        assert self.user is not None  # as in form_valid, which comes first
         if self.user.is_staff:
             return reverse("admin:index")
         return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-def _in_words(days):
+def _in_words(days: int) -> str:
     if days % 365 == 0:
         return "ett år" if days == 365 else f"{days // 365} år"
     return f"{days} dagar"
 
 
-def privacy(request):
+def privacy(request: HttpRequest) -> HttpResponse:
     retention = {
         "closed_reports": _in_words(settings.PORTAL_RETENTION_CLOSED_REPORT_DAYS),
         "drafts": _in_words(settings.PORTAL_RETENTION_DRAFT_DAYS),
@@ -68,5 +73,5 @@ def privacy(request):
     return render(request, "portal/privacy.html", {"retention": retention})
 
 
-def accessibility(request):
+def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/accessibility.html")

@@ -1,8 +1,12 @@
+from typing import cast
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin, ReadOnlyInline
 
-from .models import Answer, Assessment, RiskQuestion
+from .models import Answer, Assessment, AssessmentQuerySet, RiskQuestion
 
 
 @admin.register(RiskQuestion)
@@ -16,8 +20,7 @@ class RiskQuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
 
 class AnswerInline(ReadOnlyInline):
     model = Answer
-    fields = ["question_text", "level", "note", "high_advice"]
-    readonly_fields = fields
+    fields = readonly_fields = ("question_text", "level", "note", "high_advice")
 
 
 @admin.register(Assessment)
@@ -28,36 +31,36 @@ class AssessmentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     list_display = ["activity", "date", "owner", "overall_level", "high_answers", "shared_at"]
     search_fields = ["activity", "place", "owner__full_name", "owner__email"]
     date_hierarchy = "date"
-    fields = [
+    fields = readonly_fields = (
         "owner", "activity", "date", "place", "overall_level", "high_answers",
         "consider_measures", "shared_at", "created_at", "updated_at",
-    ]  # fmt: skip
-    readonly_fields = fields
+    )  # fmt: skip
     inlines = [AnswerInline]
     view_on_site = False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).shared().with_answers().select_related("owner")
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assessment]:
+        assessments = cast(AssessmentQuerySet, super().get_queryset(request))
+        return assessments.shared().with_answers().select_related("owner")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Assessment | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Assessment | None = None) -> bool:
         return False
 
     @admin.display(description="samlad risknivå")
-    def overall_level(self, obj):
+    def overall_level(self, obj: Assessment) -> str:
         return obj.result().level.label
 
     @admin.display(description="svar HÖG")
-    def high_answers(self, obj):
+    def high_answers(self, obj: Assessment) -> int:
         """Shown beside the level: one or two answers of HÖG make an inventory MÅTTLIG
         below the plan's threshold, and each deserves the officer's attention."""
         return obj.result().high
 
     @admin.display(description="bör överväga förebyggande åtgärder", boolean=True)
-    def consider_measures(self, obj):
+    def consider_measures(self, obj: Assessment) -> bool:
         return obj.result().consider_measures

@@ -5,7 +5,7 @@ class RiskassessmentConfig(AppConfig):
     name = "riskassessment"
     verbose_name = "Riskinventering"
 
-    def ready(self):
+    def ready(self) -> None:
         from portal import retention
 
         from .retention import sweep_inventories

@@ -1,6 +1,10 @@
-from django import forms
+from collections.abc import Iterable
+from typing import Any
 
-from .models import Answer, Assessment
+from django import forms
+from django.forms import BoundField
+
+from .models import Answer, Assessment, RiskQuestion
 from .scoring import Level
 
 
@@ -13,7 +17,7 @@ class RiskAnswersForm(forms.Form):
 
     NOTE_MAX_LENGTH = 2000
 
-    def __init__(self, questions, *args, **kwargs):
+    def __init__(self, questions: Iterable[RiskQuestion], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
         for number, question in enumerate(self.questions, start=1):
@@ -32,15 +36,15 @@ class RiskAnswersForm(forms.Form):
             )
 
     @staticmethod
-    def level_name(question_pk):
+    def level_name(question_pk: int) -> str:
         return f"fraga-{question_pk}"
 
     @staticmethod
-    def note_name(question_pk):
+    def note_name(question_pk: int) -> str:
         return f"fraga-{question_pk}-anteckning"
 
     @classmethod
-    def initial_from(cls, assessment):
+    def initial_from(cls, assessment: Assessment) -> dict[str, str]:
         """The answers of an earlier inventory, for the questions still asked."""
         initial = {}
         for answer in assessment.answers.all():
@@ -49,13 +53,13 @@ class RiskAnswersForm(forms.Form):
                 initial[cls.note_name(answer.question_id)] = answer.note
         return initial
 
-    def rows(self):
+    def rows(self) -> list[tuple[RiskQuestion, BoundField, BoundField]]:
         """(question, level field, note field) for the template, in the questions' order."""
         return [
             (q, self[self.level_name(q.pk)], self[self.note_name(q.pk)]) for q in self.questions
         ]
 
-    def answers(self):
+    def answers(self) -> list[Answer]:
         """Unsaved Answers, each with the question's current wording and advice."""
         return [
             Answer.for_question(

@@ -1,14 +1,17 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from .scoring import Level, assess
+from portal.models import User
+
+from .scoring import Level, Result, assess
 
 
-class RiskQuestionQuerySet(models.QuerySet):
-    def active(self):
+class RiskQuestionQuerySet(models.QuerySet["RiskQuestion"]):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
 
@@ -38,17 +41,17 @@ class RiskQuestion(models.Model):
         return self.text
 
 
-class AssessmentQuerySet(models.QuerySet):
-    def owned_by(self, user):
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def owned_by(self, user: User) -> Self:
         return self.filter(owner=user)
 
-    def shared(self):
+    def shared(self) -> Self:
         return self.filter(shared_at__isnull=False)
 
-    def with_answers(self):
+    def with_answers(self) -> Self:
         return self.prefetch_related("answers")
 
-    def past_retention(self, now):
+    def past_retention(self, now: datetime) -> Self:
         """Inventories nobody has changed for the retention period, shared or not."""
         days = settings.PORTAL_RETENTION_RISK_ASSESSMENT_DAYS
         return self.filter(updated_at__lt=now - timedelta(days=days))
@@ -82,7 +85,7 @@ class Assessment(models.Model):
 
     @classmethod
     @transaction.atomic
-    def record(cls, owner, answers, **activity):
+    def record(cls, owner: User, answers: list["Answer"], **activity: Any) -> "Assessment":
         """Saves the answers, each an unsaved Answer, for an activity."""
         assessment = cls.objects.create(owner=owner, **activity)
         for answer in answers:
@@ -91,18 +94,18 @@ class Assessment(models.Model):
         return assessment
 
     @property
-    def is_shared(self):
+    def is_shared(self) -> bool:
         return self.shared_at is not None
 
-    def share(self):
+    def share(self) -> None:
         self.shared_at = timezone.now()
         self.save(update_fields=["shared_at", "updated_at"])
 
-    def unshare(self):
+    def unshare(self) -> None:
         self.shared_at = None
         self.save(update_fields=["shared_at", "updated_at"])
 
-    def result(self):
+    def result(self) -> Result:
         return assess(answer.level for answer in self.answers.all())
 
 
@@ -139,7 +142,7 @@ class Answer(models.Model):
         return f"{self.question_text}: {self.get_level_display()}"
 
     @classmethod
-    def for_question(cls, question, level, note=""):
+    def for_question(cls, question: RiskQuestion, level: str, note: str = "") -> "Answer":
         return cls(
             question=question,
             question_text=question.text,
@@ -151,5 +154,5 @@ class Answer(models.Model):
         )
 
     @property
-    def is_high(self):
+    def is_high(self) -> bool:
         return self.level == Level.HOG

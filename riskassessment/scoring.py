@@ -47,11 +47,11 @@ class Result:
     high: int
 
     @property
-    def total(self):
+    def total(self) -> int:
         return self.low + self.moderate + self.high
 
 
-def assess(levels: Iterable[Level]) -> Result:
+def assess(levels: Iterable[Level | str]) -> Result:
     """The overall result of a set of answers, each a Level (or its stored value)."""
     counts = dict.fromkeys(Level, 0)
     for level in levels:

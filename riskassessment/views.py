@@ -1,17 +1,19 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from guidance.pdf import render_pdf
-from portal.security import KeptThroughLogin
+from portal.security import AuthenticatedHttpRequest, KeptThroughLogin
 
 from .forms import ActivityForm, RiskAnswersForm
-from .models import Assessment, RiskQuestion
+from .models import Assessment, RiskQuestion, RiskQuestionQuerySet
 from .scoring import assess
 
 # The PDF is styled by the shared css/print.css, then by this app's print rules.
@@ -26,13 +28,13 @@ VISITOR_MESSAGE = (
 )
 
 
-def _get_assessment_for_user(request, pk):
+def _get_assessment_for_user(request: AuthenticatedHttpRequest, pk: int) -> Assessment:
     """A saved inventory is its owner's alone: anyone else gets a 404, as if it did not
     exist. The security officers see the shared ones in the admin, not here."""
     return get_object_or_404(Assessment.objects.owned_by(request.user).with_answers(), pk=pk)
 
 
-def _saved_context(assessment):
+def _saved_context(assessment: Assessment) -> dict[str, Any]:
     return {
         "assessment": assessment,
         "answers": assessment.answers.all(),
@@ -40,15 +42,19 @@ def _saved_context(assessment):
     }
 
 
-def _questions():
+def _questions() -> RiskQuestionQuerySet:
     return RiskQuestion.objects.active()
 
 
-def _render_form(request, form, source=None):
+def _render_form(
+    request: HttpRequest, form: RiskAnswersForm, source: Assessment | None = None
+) -> HttpResponse:
     return render(request, "riskassessment/form.html", {"form": form, "source": source})
 
 
-def _render_result(request, form, activity_form=None):
+def _render_result(
+    request: HttpRequest, form: RiskAnswersForm, activity_form: ActivityForm | None = None
+) -> HttpResponse:
     answers = form.answers()
     if request.user.is_authenticated and activity_form is None:
         activity_form = ActivityForm()
@@ -61,7 +67,7 @@ def _render_result(request, form, activity_form=None):
     return render(request, "riskassessment/result.html", context)
 
 
-def start(request):
+def start(request: HttpRequest) -> HttpResponse:
     # A POST here comes from "Ändra svaren" on the result page: the answers come back
     # filled in, without error messages.
     initial = request.POST.dict() if request.method == "POST" else None
@@ -69,13 +75,13 @@ def start(request):
 
 
 @login_required
-def start_from(request, pk):
+def start_from(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     source = _get_assessment_for_user(request, pk)
     form = RiskAnswersForm(_questions(), initial=RiskAnswersForm.initial_from(source))
     return _render_form(request, form, source=source)
 
 
-def result(request):
+def result(request: HttpRequest) -> HttpResponse:
     """The result of answers just given. Nothing is stored: the answers travel on in
     hidden fields, to "Spara" or back to the form."""
     if request.method == "POST":
@@ -97,7 +103,7 @@ def result(request):
 
 
 @require_POST
-def save(request):
+def save(request: HttpRequest) -> HttpResponse:
     """Not @login_required: a visitor who wants to save, or an official whose session
     ran out while answering, gets the answers kept in the session through the login and
     given back on the result page, instead of losing them. Only a logged-in official saves."""
@@ -118,19 +124,19 @@ def save(request):
 
 
 @login_required
-def mine(request):
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     assessments = Assessment.objects.owned_by(request.user).with_answers()
     return render(request, "riskassessment/mine.html", {"assessments": assessments})
 
 
 @login_required
-def detail(request, pk):
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = _saved_context(_get_assessment_for_user(request, pk))
     return render(request, "riskassessment/detail.html", context)
 
 
 @login_required
-def pdf(request, pk):
+def pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = _get_assessment_for_user(request, pk)
     context = _saved_context(assessment)
     html = render_to_string("riskassessment/pdf.html", context, request=request)
@@ -146,7 +152,7 @@ def pdf(request, pk):
 
 @login_required
 @require_POST
-def share(request, pk):
+def share(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = _get_assessment_for_user(request, pk)
     assessment.share()
     messages.success(request, "Riskinventeringen är delad med säkerhetshandläggarna.")
@@ -155,7 +161,7 @@ def share(request, pk):
 
 @login_required
 @require_POST
-def unshare(request, pk):
+def unshare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = _get_assessment_for_user(request, pk)
     assessment.unshare()
     messages.success(request, "Riskinventeringen delas inte längre med säkerhetshandläggarna.")

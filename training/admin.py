@@ -1,9 +1,11 @@
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
-from django.urls import path
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -26,7 +28,7 @@ class TrainingModuleForm(forms.ModelForm):
             "sections": forms.CheckboxSelectMultiple,
         }
 
-    def clean_intro(self):
+    def clean_intro(self) -> str:
         return known_contacts_only(self.cleaned_data["intro"])
 
 
@@ -36,7 +38,7 @@ class QuizQuestionForm(forms.ModelForm):
         fields = ["text", "order", "explanation"]
         widgets = {"explanation": forms.Textarea(attrs={"rows": 3})}
 
-    def clean_explanation(self):
+    def clean_explanation(self) -> str:
         return known_contacts_only(self.cleaned_data["explanation"])
 
 
@@ -49,7 +51,7 @@ class QuizQuestionInline(OfficersOnlyMixin, admin.StackedInline):
 
 
 class ChoiceFormSet(forms.BaseInlineFormSet):
-    def add_fields(self, form, index):
+    def add_fields(self, form: forms.ModelForm, index: int | None) -> None:
         """A table's cells have no labels of their own: each field is named for screen
         readers by its column and the choice's number."""
         super().add_fields(form, index)
@@ -58,7 +60,7 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
                 label = f"{capfirst(field.label)}, alternativ {index + 1}"
                 field.widget.attrs["aria-label"] = label
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         kept = [
             form.cleaned_data
@@ -89,7 +91,7 @@ class TrainingModuleAdmin(LabelledListEditableMixin, OfficersOnlyMixin, admin.Mo
     inlines = [QuizQuestionInline]
     change_list_template = "admin/training/trainingmodule/change_list.html"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         overview = path(
             "oversikt/",
             self.admin_site.admin_view(overview_view),
@@ -97,7 +99,7 @@ class TrainingModuleAdmin(LabelledListEditableMixin, OfficersOnlyMixin, admin.Mo
         )
         return [overview, *super().get_urls()]  # before <path:object_id>/
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TrainingModule]:
         return super().get_queryset(request).annotate(completions_count=Count("completions"))
 
     @admin.display(description="antal klara", ordering="completions_count")
@@ -129,22 +131,25 @@ class CompletionForm(forms.ModelForm):
         model = Completion
         fields = ["user", "module", "note"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.officials().order_by("full_name", "email")
-        self.fields["module"].queryset = TrainingModule.objects.published()
+        user = cast(forms.ModelChoiceField, self.fields["user"])
+        user.queryset = User.objects.officials().order_by("full_name", "email")
+        module = cast(forms.ModelChoiceField, self.fields["module"])
+        module.queryset = TrainingModule.objects.published()
         self.fields["note"].required = True
         self.fields["note"].error_messages["required"] = "Skriv var och hur utbildningen gavs."
         self.fields["day"].initial = timezone.localdate()
 
-    def clean_day(self):
+    def clean_day(self) -> date:
         day = self.cleaned_data["day"]
         if day > timezone.localdate():
             raise forms.ValidationError("Datumet kan inte vara senare än i dag.")
         return day
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         user, module = cleaned.get("user"), cleaned.get("module")
         done = Completion.objects.filter(user=user, module=module).first()
         if done:
@@ -154,10 +159,10 @@ class CompletionForm(forms.ModelForm):
             )
         return cleaned
 
-    def validate_unique(self):
+    def validate_unique(self) -> None:
         pass  # clean() says it in words; the database constraint still holds
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> Completion:
         day = self.cleaned_data["day"]
         self.instance.completed_at = timezone.make_aware(datetime.combine(day, time(12)))
         return super().save(commit)
@@ -178,15 +183,21 @@ class CompletionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
             return ["user", "module", "day", "note"]
         return self.readonly_fields
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Completion | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
         if obj is not None:
             kwargs["form"] = forms.ModelForm  # a record is shown, never edited
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Completion | None = None) -> bool:
         return False  # a record of training stays as it was made
 
     def save_model(self, request, obj, form, change):
@@ -194,7 +205,7 @@ class CompletionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     @admin.display(description="hur")
-    def how(self, obj):
+    def how(self, obj: Completion) -> str:
         if obj.recorded_by_id is None and not obj.note:
             return "I portalen, alla svar rätt"
         return f"{obj.note} (registrerad av {obj.recorded_by or 'en säkerhetshandläggare'})"

@@ -1,4 +1,10 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
+from django.forms import BoundField
+
+from .models import QuizQuestion
 
 
 class QuizAnswersForm(forms.Form):
@@ -8,12 +14,14 @@ class QuizAnswersForm(forms.Form):
 
     WRONG = "Fel svar. Läs förklaringen och försök igen."
 
-    def __init__(self, questions, *args, **kwargs):
+    def __init__(self, questions: Iterable[QuizQuestion], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
-        self.verdicts = {}  # question pk: True (rätt) or False (fel), once checked
+        # question pk: True (rätt) or False (fel), once checked
+        self.verdicts: dict[int, bool] = {}
         for number, question in enumerate(self.questions, start=1):
             choices = [(str(c.pk), c.text) for c in question.choices.all()]
+            field: forms.ChoiceField
             if question.has_one_answer:
                 field = forms.ChoiceField(
                     widget=forms.RadioSelect,
@@ -29,11 +37,12 @@ class QuizAnswersForm(forms.Form):
             self.fields[self.field_name(question)] = field
 
     @staticmethod
-    def field_name(question):
+    def field_name(question: QuizQuestion) -> str:
         return f"fraga-{question.pk}"
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for question in self.questions:
             name = self.field_name(question)
             if name not in cleaned:
@@ -46,10 +55,10 @@ class QuizAnswersForm(forms.Form):
         return cleaned
 
     @property
-    def wrong_count(self):
+    def wrong_count(self) -> int:
         return sum(not right for right in self.verdicts.values())
 
-    def summary_note(self):
+    def summary_note(self) -> str:
         if not self.wrong_count:
             return ""
         return (
@@ -57,7 +66,7 @@ class QuizAnswersForm(forms.Form):
             "läs förklaringarna, ändra svaren och skicka igen."
         )
 
-    def rows(self):
+    def rows(self) -> list[tuple[int, QuizQuestion, BoundField, bool | None]]:
         """(number, question, field, verdict) for the template; verdict is None until the
         question has been answered."""
         return [

@@ -1,37 +1,40 @@
-from datetime import datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from guidance.models import Phase, Section
-from guidance.rendering import contacts_by_key, render, rendered_sections
-from portal.models import Publication
+from guidance.rendering import RenderedSection, contacts_by_key, render, rendered_sections
+from portal.models import Publication, User
 from portal.security import is_verified_officer
 
 # At most one reminder a month to an official who has not taken the introduction.
 REMINDER_INTERVAL = timedelta(days=30)
 
 
-def start_of(day):
+def start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class TrainingModuleQuerySet(models.QuerySet):
-    def published(self):
+class TrainingModuleQuerySet(models.QuerySet["TrainingModule"]):
+    def published(self) -> Self:
         return self.filter(status=TrainingModule.Status.PUBLICERAD)
 
-    def visible_to(self, user):
+    def visible_to(self, user: User | AnonymousUser) -> Self:
         """Officials see the published modules; the security officers, once they have given
         their second factor, also the drafts (as in the admin, where the drafts are made)."""
         if is_verified_officer(user):
             return self
         return self.published()
 
-    def with_completion_of(self, user):
+    def with_completion_of(self, user: User) -> Self:
         """Each module with completed_at: when this user completed it, or None."""
         completion = Completion.objects.filter(user=user, module=OuterRef("pk"))
         return self.annotate(completed_at=Subquery(completion.values("completed_at")[:1]))
@@ -102,27 +105,27 @@ class TrainingModule(models.Model):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("training:module", args=[self.slug])
 
     @property
-    def is_draft(self):
+    def is_draft(self) -> bool:
         return self.status == self.Status.UTKAST
 
-    def intro_html(self):
+    def intro_html(self) -> str:
         return render(self.intro, contacts_by_key())
 
-    def guidance(self):
+    def guidance(self) -> list[RenderedSection]:
         """The chosen sections of the plan, rendered as the guidance pages show them."""
         slugs = set(self.sections.values_list("slug", flat=True))
         if not slugs:
             return []
         return [s for s in rendered_sections(list(Phase)) if s.slug in slugs]
 
-    def quiz(self):
+    def quiz(self) -> models.QuerySet["QuizQuestion"]:
         return self.questions.prefetch_related("choices")
 
-    def complete_for(self, user):
+    def complete_for(self, user: User) -> tuple["Completion", bool]:
         """Record that the user has answered every question right. Returns (completion,
         created). A module done again keeps the date it was first done: that is the date
         the region can show the official had the training."""
@@ -130,7 +133,7 @@ class TrainingModule(models.Model):
             user=user, module=self, defaults={"completed_at": timezone.now()}
         )
 
-    def officials_to_remind(self, today):
+    def officials_to_remind(self, today: date) -> models.QuerySet[User]:
         """Officials who have not done this module though their account is more than
         PORTAL_INTRODUCTION_DAYS whole days old, and who have not been reminded on any of
         the last REMINDER_INTERVAL days (today included)."""
@@ -167,18 +170,18 @@ class QuizQuestion(models.Model):
     def __str__(self):
         return self.text
 
-    def explanation_html(self):
+    def explanation_html(self) -> str:
         return render(self.explanation, contacts_by_key())
 
     @property
-    def correct_choices(self):
+    def correct_choices(self) -> set[int]:
         return {choice.pk for choice in self.choices.all() if choice.is_correct}
 
     @property
-    def has_one_answer(self):
+    def has_one_answer(self) -> bool:
         return len(self.correct_choices) == 1
 
-    def is_answered_by(self, chosen):
+    def is_answered_by(self, chosen: Iterable[str | int]) -> bool:
         """Right when exactly the correct choices are chosen: all of them, no other."""
         return {int(pk) for pk in chosen} == self.correct_choices
 
@@ -265,5 +268,5 @@ class IntroductionReminder(models.Model):
         return f"{self.user}: {self.sent_at:%Y-%m-%d}"
 
     @classmethod
-    def record(cls, user, sent_at):
+    def record(cls, user: User, sent_at: datetime) -> None:
         cls.objects.update_or_create(user=user, defaults={"sent_at": sent_at})

@@ -2,11 +2,14 @@
 officials have had the introduction and training the plan promises. Served by the admin,
 to the security officers only, as a page, a CSV file and an Excel file."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib import admin
 from django.db.models.functions import TruncDate
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -33,7 +36,7 @@ class Overview:
     modules: list[TrainingModule]
     rows: list[Row]
 
-    def done_counts(self):
+    def done_counts(self) -> list[tuple[TrainingModule, int]]:
         """(module, how many officials have completed it)."""
         return [
             (module, sum(row.completed[i] is not None for row in self.rows))
@@ -41,7 +44,7 @@ class Overview:
         ]
 
 
-def completion_overview():
+def completion_overview() -> Overview:
     """Every active official against every published module, with the date (in Sweden)
     each was completed. Three queries, whatever the number of officials; the database
     turns the times into Swedish dates."""
@@ -70,7 +73,7 @@ def completion_overview():
     return Overview(modules, rows)
 
 
-def export_rows(overview):
+def export_rows(overview: Overview) -> Iterator[list[Any]]:
     yield ["Namn", "E-post", "Parti", "Konto skapat", *(m.title for m in overview.modules)]
     for row in overview.rows:
         yield [
@@ -87,7 +90,7 @@ def export_rows(overview):
 
 
 @verified_officer_required
-def overview_view(request):
+def overview_view(request: HttpRequest) -> HttpResponse:
     overview = completion_overview()
     match request.GET.get("format"):
         case "csv":
@@ -104,14 +107,14 @@ def overview_view(request):
     return render(request, "admin/training/overview.html", context)
 
 
-def _filename(extension):
+def _filename(extension: str) -> str:
     return f"utbildning-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-def _csv_response(overview):
+def _csv_response(overview: Overview) -> HttpResponse:
     return csv_response(_filename("csv"), export_rows(overview))
 
 
-def _xlsx_response(overview):
+def _xlsx_response(overview: Overview) -> HttpResponse:
     # Dates as dates, so that the spreadsheet can sort and count them.
     return xlsx_response(_filename("xlsx"), "Utbildning", export_rows(overview))

@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from portal.security import KeptThroughLogin
+from portal.models import User
+from portal.security import AuthenticatedHttpRequest, KeptThroughLogin
 
 from .forms import QuizAnswersForm
 from .models import TrainingModule
@@ -13,19 +15,19 @@ from .models import TrainingModule
 KEPT_ANSWERS = KeptThroughLogin("training:answers")
 
 
-def _get_module_for_user(request, slug):
+def _get_module_for_user(user: User, slug: str) -> TrainingModule:
     """A published module, or for a security officer also a draft; else a 404."""
-    modules = TrainingModule.objects.visible_to(request.user).with_completion_of(request.user)
+    modules = TrainingModule.objects.visible_to(user).with_completion_of(user)
     return get_object_or_404(modules, slug=slug)
 
 
 @login_required
-def module_list(request):
+def module_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     modules = TrainingModule.objects.visible_to(request.user).with_completion_of(request.user)
     return render(request, "training/list.html", {"modules": modules})
 
 
-def module_detail(request, slug):
+def module_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Not @login_required: when the login ran out while the official was answering, the
     answers are kept through the login and ticked again, as in the report form."""
     if not request.user.is_authenticated:
@@ -35,7 +37,7 @@ def module_detail(request, slug):
                 KEPT_ANSWERS.keep(request, form)
             return redirect_to_login(request.path + "?aterstall=1")
         return redirect_to_login(request.get_full_path())
-    module = _get_module_for_user(request, slug)
+    module = _get_module_for_user(request.user, slug)
     form = QuizAnswersForm(module.quiz(), request.POST if request.method == "POST" else None)
     restoring = request.GET.get("aterstall") and not form.is_bound
     if restoring and (kept := KEPT_ANSWERS.take_initial(request, form)):
