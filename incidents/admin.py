@@ -44,7 +44,7 @@ from .models import (
     Supplement,
     TriageChange,
 )
-from .report_list import MineFilter, follow_up, handler_name, mail_failed, received
+from .report_list import HandlerFilter, MineFilter, follow_up, handler_name, mail_failed, received
 from .statistics import statistics_view
 
 # What the official wrote is their account and is never changed here. (The police report,
@@ -284,7 +284,7 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = [
         MineFilter, "status", "severity", FollowUpFilter,
-        ("handler", admin.RelatedOnlyFieldListFilter), KindFilter, "channel", "police_report",
+        ("handler", HandlerFilter), KindFilter, "channel", "police_report",
         "notification_failed_at",
     ]  # fmt: skip
     # What the search looks in; get_search_results says how.

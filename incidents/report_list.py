@@ -5,6 +5,8 @@ handler's name free to wrap, and the failed e-mail as one word where it failed."
 from django.contrib import admin
 from django.utils import timezone
 
+from portal.models import User
+
 
 @admin.display(description="mottagen", ordering="submitted_at")
 def received(incident):
@@ -42,3 +44,12 @@ class MineFilter(admin.SimpleListFilter):
             case "alla":
                 return queryset.filter(handler=request.user)
         return queryset
+
+
+class HandlerFilter(admin.RelatedFieldListFilter):
+    """The security officers to choose among: listing everyone who ever handled a report
+    would read every report on each page of the list."""
+
+    def field_choices(self, field, request, model_admin):
+        officers = User.objects.security_officers().order_by("full_name", "email")
+        return [(user.pk, str(user)) for user in officers]
