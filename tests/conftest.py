@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image
@@ -211,3 +212,18 @@ def form_data(response, **changes):
             data[f"{fs.prefix}-{key}"] = value
     data.update(changes)
     return data
+
+
+# Mail servers that fail, for MAILERS in a test: one refuses Bertil's address, one is down.
+
+
+class RefusesBertil(EmailBackend):
+    def send_messages(self, messages):
+        if any(m.to == ["bertil@example.se"] for m in messages):
+            raise ConnectionRefusedError("e-postservern svarar inte")
+        return super().send_messages(messages)
+
+
+class ServerDown(EmailBackend):
+    def open(self):
+        raise ConnectionRefusedError("e-postservern svarar inte")

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -166,23 +165,11 @@ def test_a_mail_is_given_plain_data_never_a_report(official):
     assert mail.outbox == []
 
 
-class RefusesBertil(EmailBackend):
-    def send_messages(self, messages):
-        if any(m.to == ["bertil@example.se"] for m in messages):
-            raise ConnectionRefusedError("e-postservern svarar inte")
-        return super().send_messages(messages)
-
-
-class ServerDown(EmailBackend):
-    def open(self):
-        raise ConnectionRefusedError("e-postservern svarar inte")
-
-
 NOTICE = {"title": MARKER, "url": "https://portal.example.se/aktuellt/1/"}
 
 
 def test_a_failure_is_logged_without_the_text_and_told_to_the_caller(settings, caplog):
-    settings.MAILERS = {"default": {"BACKEND": "tests.test_mail.RefusesBertil"}}
+    settings.MAILERS = {"default": {"BACKEND": "tests.conftest.RefusesBertil"}}
     with caplog.at_level(logging.ERROR):
         result = portal_mail.send(
             "notices/important", ["anna@example.se", "bertil@example.se"], NOTICE
@@ -194,7 +181,7 @@ def test_a_failure_is_logged_without_the_text_and_told_to_the_caller(settings, c
 
 
 def test_a_mail_server_that_does_not_answer_fails_every_recipient(settings, caplog):
-    settings.MAILERS = {"default": {"BACKEND": "tests.test_mail.ServerDown"}}
+    settings.MAILERS = {"default": {"BACKEND": "tests.conftest.ServerDown"}}
     with caplog.at_level(logging.ERROR):
         result = portal_mail.send(
             "notices/important", ["anna@example.se", "bertil@example.se"], NOTICE

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 from django.db import IntegrityError
 from django.test import Client
 from django.utils import timezone
@@ -268,22 +267,10 @@ def test_only_an_important_current_notice_is_mailed(officer, official, fields):
     assert mail.outbox == []
 
 
-class RefusesBertil(EmailBackend):
-    def send_messages(self, messages):
-        if any(m.to == ["bertil@example.se"] for m in messages):
-            raise ConnectionRefusedError("e-postservern svarar inte")
-        return super().send_messages(messages)
-
-
-class ServerDown(EmailBackend):
-    def open(self):
-        raise ConnectionRefusedError("e-postservern svarar inte")
-
-
 def test_a_failed_mail_is_named_to_the_officer_and_the_others_go_out(
     officer, official, other_official, important, settings
 ):
-    settings.MAILERS = {"default": {"BACKEND": "tests.test_notices.RefusesBertil"}}
+    settings.MAILERS = {"default": {"BACKEND": "tests.conftest.RefusesBertil"}}
     response = login_verified(Client(), officer).post(mail_url(important), follow=True)
     assert response.status_code == 200
     assert "kunde den inte skickas: bertil@example.se" in response.text
@@ -295,7 +282,7 @@ def test_a_failed_mail_is_named_to_the_officer_and_the_others_go_out(
 def test_when_no_mail_could_be_sent_the_officer_is_told_and_can_try_again(
     officer, official, important, settings
 ):
-    settings.MAILERS = {"default": {"BACKEND": "tests.test_notices.ServerDown"}}
+    settings.MAILERS = {"default": {"BACKEND": "tests.conftest.ServerDown"}}
     admin = login_verified(Client(), officer)
     response = admin.post(mail_url(important), follow=True)
     assert response.status_code == 200
