@@ -23,6 +23,7 @@ from .models import Evidence, Incident, PoliceReport, ReporterMessage, Supplemen
 
 KEPT_REPORT = KeptThroughLogin("incidents:report")
 KEPT_SUPPLEMENT = KeptThroughLogin("incidents:supplement")
+KEPT_POLICE_REPORT = KeptThroughLogin("incidents:police_report")
 
 
 def _get_incident_for_user(user: User, pk: int) -> Incident:
@@ -148,7 +149,17 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "finns kvar nedan; filer behöver du välja igen. Tryck sedan på knappen för att "
                 "spara.",
             )
-    response = _detail_page(request, incident, form=form)
+    police_form = None
+    if request.GET.get("aterstall") and (
+        kept_police := KEPT_POLICE_REPORT.take_initial(request, PoliceReportForm())
+    ):
+        police_form = PoliceReportForm(initial=kept_police)
+        messages.info(
+            request,
+            "Du hade blivit utloggad, så polisanmälan är inte sparad än. Det du skrev finns "
+            "kvar nedan. Tryck på knappen för att spara.",
+        )
+    response = _detail_page(request, incident, form=form, police_form=police_form)
     incident.mark_seen_by_reporter()
     return response
 
@@ -247,11 +258,14 @@ def supplement(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(incident)
 
 
-@login_required
 @require_POST
 @never_cache
-def police_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The reporter has reported it to the police since they sent the report."""
+def police_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reporter has reported it to the police since they sent the report.
+    Not @login_required: a login that ran out must not lose the number they wrote."""
+    if not request.user.is_authenticated:
+        KEPT_POLICE_REPORT.keep(request, PoliceReportForm(request.POST))
+        return redirect_to_login(reverse("incidents:detail", args=[pk]) + "?aterstall=1")
     incident = _get_incident_for_user(request.user, pk)
     if incident.is_draft:
         raise Http404

@@ -412,6 +412,23 @@ def test_an_answer_written_when_the_login_ran_out_comes_back_after_the_login(
     assert Supplement.objects.get().in_reply_to == message
 
 
+def test_a_police_report_written_when_the_login_ran_out_comes_back_after_the_login(
+    client, official
+):
+    incident = sent_report(official, police_report="planerad")
+    url = f"/mina-rapporter/{incident.pk}/polisanmalan/"
+    data = {"number": "5000-K777-26", "reported_on": "2026-03-16"}
+    response = post_after_idle_timeout(client, official, url, data)
+    assert response["Location"].startswith("/logga-in/")
+    client.post("/logga-in/", {"username": official.email, "password": PASSWORD})
+    page = client.get(f"{detail_url(incident)}?aterstall=1")
+    assert "polisanmälan är inte sparad än" in page.text
+    assert 'value="5000-K777-26"' in page.text
+    assert 'value="2026-03-16"' in page.text
+    incident.refresh_from_db()
+    assert incident.police_report == "planerad"  # nothing saved until they press the button
+
+
 # 4. A closed report comes back
 
 
