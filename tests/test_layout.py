@@ -107,7 +107,6 @@ def test_an_officials_header_menu_has_aktuellt_utbildning_and_logga_ut_as_a_post
     assert url == "/" or header(html).count(current) == 2
 
 
-
 def test_the_footer_names_the_security_officer_with_a_tel_link(client):
     html = client.get("/personuppgifter/").text
     assert "Joakim Strand" in html

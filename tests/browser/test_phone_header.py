@@ -13,7 +13,9 @@ from .support import OFFICIALS, axe_violations, log_in
 PHONE = {"viewport": {"width": 390, "height": 844}}
 QUARTER = 844 // 4  # 211 px
 
-VISITOR_PAGES = ["/", "/fore/", "/under/", "/efter/", "/kontakt/", "/riskinventering/", "/logga-in/"]
+VISITOR_PAGES = [
+    "/", "/fore/", "/under/", "/efter/", "/kontakt/", "/riskinventering/", "/logga-in/",
+]  # fmt: skip
 OFFICIAL_PAGES = ["/", "/mina-sidor/", "/aktuellt/", "/utbildning/", "/rapportera/", "/under/"]
 # The official's menu, in order; a visitor's ends with Logga in instead of the last four.
 MENU = ["Före", "Under", "Efter", "Riskinventering", "Rapportera händelse"]
@@ -136,10 +138,7 @@ def test_without_javascript_the_menu_still_opens_with_the_keyboard(new_page, por
 
 @pytest.mark.parametrize("who", ["besökare", "förtroendevald"])
 def test_the_start_page_on_a_390_pixel_phone_passes_axe(new_page, portal, who):
-    if who == "besökare":
-        page = new_page("telefon", **PHONE)
-    else:
-        page = official_page(new_page, portal)
+    page = new_page("telefon", **PHONE) if who == "besökare" else official_page(new_page, portal)
     page.goto(portal + "/")
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
