@@ -7,12 +7,13 @@ through nh3 with a short allowlist of tags, attributes and URL schemes.
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from html import unescape
 
 import markdown
 import nh3
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 
 from .models import Contact, Phase, Section, content_version
 
@@ -117,3 +118,15 @@ def checklist(*, include_drafts: bool = False) -> list[RenderedSection]:
     """The plan's CHECKLISTA (direkt efter akut händelse), for every page that shows it."""
     sections = rendered_sections([Phase.EFTER], include_drafts=include_drafts)
     return [s for s in sections if s.slug == "checklista"]
+
+
+def words(text: str) -> str:
+    """A text as its words only, in lower case with one space between: the plan's wording
+    whatever its markup, punctuation, capitals and line breaks."""
+    return " ".join(re.findall(r"\w+", unescape(strip_tags(text)).casefold()))
+
+
+def says(rendered: str, phrase: str) -> bool:
+    """Whether a rendered text holds the phrase word for word, as whole words."""
+    wanted = words(phrase)
+    return bool(wanted) and f" {wanted} " in f" {words(rendered)} "

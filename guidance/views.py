@@ -123,6 +123,7 @@ OFFLINE_STATIC = [
     "css/portal.css",
     "css/print.css",
     "js/offline.js",
+    "js/menu.js",
     "icons/portal-192.png",
 ]
 

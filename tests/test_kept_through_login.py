@@ -17,13 +17,13 @@ from .conftest import PASSWORD, post_after_idle_timeout
 
 pytestmark = pytest.mark.django_db
 
-URL = "/utbildning/resor/"
+URL = "/utbildning/taxi/"
 
 
 @pytest.fixture
 def module(db):
     module = TrainingModule.objects.create(
-        title="Resor", slug="resor", status=TrainingModule.Status.PUBLICERAD, order=100
+        title="Taxi", slug="taxi", status=TrainingModule.Status.PUBLICERAD, order=100
     )
     taxi = module.questions.create(text="Hur beställer du helst taxi?", order=1)
     taxi.choices.create(text="Förbeställd, från ett känt bolag", is_correct=True)
@@ -44,7 +44,7 @@ def test_answers_from_a_visitor_who_was_never_logged_in_are_not_kept(module):
     name, (right, _) = field_and_choices(module)
     big = os.urandom(850_000).hex()  # 1.7 MB that the session's compression can't shrink
     response = Client().post(URL, {name: right, "extra": big})
-    assert response["Location"] == "/logga-in/?next=/utbildning/resor/%3Faterstall%3D1"
+    assert response["Location"] == "/logga-in/?next=/utbildning/taxi/%3Faterstall%3D1"
     assert session_bytes() < 1_000
 
 

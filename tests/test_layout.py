@@ -40,7 +40,7 @@ def test_every_public_page_has_the_emergency_strip_and_landmarks(client, url):
     assert '<html lang="sv">' in html
     assert '<a class="skip-link" href="#main">Hoppa till innehållet</a>' in html
     assert '<main id="main"' in html
-    assert '<nav aria-label="Huvudmeny">' in html
+    assert 'aria-label="Huvudmeny"' in html
     assert "<footer" in html
     assert 'href="/personuppgifter/"' in html and 'href="/tillganglighet/"' in html
 
@@ -67,10 +67,44 @@ def test_the_second_factor_pages_have_the_emergency_strip(client, officer):
     assert_emergency_strip(client.get("/konto/tvastegs/aktivera/").text)
 
 
+def header(html):
+    return html[html.index('<header class="site-header">') : html.index("</header>")]
+
+
+def menus(html):
+    """The header's two menus, the phone's (behind Meny) and the wide screen's row."""
+    phone = header(html)[header(html).index('<details class="site-menu">') :]
+    phone = phone[: phone.index("</details>")]
+    wide = header(html)[header(html).index('<nav class="site-nav-wide"') :]
+    return phone, wide
+
+
 def test_the_navigation_offers_the_ways_in(client):
     html = client.get("/").text
-    for label in ["Före", "Under", "Efter", "Riskinventering", "Rapportera händelse", "Logga in"]:
-        assert f">{label}</a>" in html
+    for menu in menus(html):
+        for label in ["Före", "Under", "Efter", "Riskinventering", "Rapportera händelse"]:
+            assert f">{label}</a>" in menu
+        assert 'href="/logga-in/?next=/"' in menu and ">Logga in</a>" in menu
+        assert "Aktuellt" not in menu and "Logga ut" not in menu
+    assert '<summary class="site-menu-button">Meny</summary>' in html
+
+
+@pytest.mark.parametrize("url", ["/", "/under/", "/utbildning/", "/aktuellt/"])
+def test_an_officials_header_menu_has_aktuellt_utbildning_and_logga_ut_as_a_post_form(
+    client, official, url
+):
+    client.force_login(official)
+    html = client.get(url).text
+    for menu in menus(html):
+        assert '<a href="/aktuellt/"' in menu and ">Aktuellt</a>" in menu
+        assert '<a href="/utbildning/"' in menu and ">Utbildning</a>" in menu
+        assert '<a href="/mina-sidor/"' in menu
+        logout = menu[menu.index('<form method="post" action="/logga-ut/"') :]
+        assert 'name="csrfmiddlewaretoken"' in logout[: logout.index("</form>")]
+        assert '<button type="submit" class="main-nav-button">Logga ut</button>' in logout
+        assert "Logga in</a>" not in menu
+    current = f'<a href="{url}" aria-current="page">'
+    assert url == "/" or header(html).count(current) == 2
 
 
 def test_the_footer_names_the_security_officer_with_a_tel_link(client):

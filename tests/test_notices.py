@@ -62,6 +62,38 @@ def test_a_logged_in_official_sees_the_current_notices_on_the_start_page(logged_
     assert "Viktigt" in html
 
 
+def test_an_important_notice_comes_first_on_the_start_page_and_the_others_below_the_ways_in(
+    logged_in,
+):
+    """On a phone the important notice is in view without scrolling (tests/browser): it
+    stands right under the heading, once; the other notices stay below the ways in."""
+    notice(title="Ny rutin för fullmäktige", date=days(-3), body="Ny rutin.")
+    notice(title="Hotbilden inför valet", date=days(-10), importance=Notice.Importance.VIKTIG)
+    html = logged_in.get("/").text
+    assert (
+        html.index("<h1>")
+        < html.index("Viktigt från säkerhetshandläggaren")
+        < html.index("Hotbilden inför valet")
+        < html.index('class="ways-in"')
+        < html.index("Aktuellt från säkerhetshandläggaren")
+        < html.index("Ny rutin för fullmäktige")
+    )
+    assert html.count(THREAT_PICTURE) == 1
+
+
+def test_with_only_important_notices_the_list_below_says_there_is_nothing_else(logged_in):
+    notice(title="Hotbilden inför valet", importance=Notice.Importance.VIKTIG)
+    html = logged_in.get("/").text
+    assert "Ingen annan aktuell information just nu." in html
+
+
+def test_without_important_notices_the_start_page_has_no_important_section(logged_in):
+    notice(title="Ny rutin för fullmäktige")
+    html = logged_in.get("/").text
+    assert "Viktigt från säkerhetshandläggaren" not in html
+    assert html.index('class="ways-in"') < html.index("Ny rutin för fullmäktige")
+
+
 def test_expired_future_and_unpublished_notices_are_not_on_the_start_page(logged_in):
     notice(title="Gick ut i går", date=days(-10), valid_until=days(-1))
     notice(title="Kommer i morgon", date=days(1))

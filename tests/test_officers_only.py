@@ -42,7 +42,7 @@ def places(official, django_capture_on_commit_callbacks):
     notice = Notice.objects.create(
         title="Hotbilden", body="Text", status="publicerad", importance="viktig"
     )
-    module = TrainingModule.objects.create(title="Resor", slug="resor", status="publicerad")
+    module = TrainingModule.objects.create(title="Taxi", slug="taxi", status="publicerad")
     question = module.questions.create(text="Hur beställer du taxi?", explanation="Förbeställ.")
     return [
         "/admin/",

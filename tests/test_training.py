@@ -5,9 +5,12 @@ import csv
 import io
 import re
 from datetime import datetime, timedelta
+from html import unescape
+from importlib import import_module
 from unittest import mock
 
 import pytest
+from django.apps import apps as django_apps
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
@@ -16,19 +19,28 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from guidance.models import Section
-from guidance.rendering import unknown_tokens
+from guidance.models import Phase, Section
+from guidance.rendering import rendered_sections, unknown_tokens
 from portal.models import User
-from training.models import Completion, IntroductionReminder, TrainingModule
+from training.models import Choice, Completion, IntroductionReminder, QuizQuestion, TrainingModule
 
 from .conftest import PASSWORD, login_verified, post_after_idle_timeout
 
 pytestmark = pytest.mark.django_db
 
+# Every part of the plan that an official acts on, in the plan's order (Före, Under, Efter).
 SEEDED = {
     "introduktion": "Introduktion för nya förtroendevalda",
+    "riskinventering": "Riskinventering",
     "sociala-medier": "Sociala medier",
+    "resor": "Resor",
+    "hotsituation": "Hot ansikte mot ansikte",
     "hot-per-telefon": "Hot per telefon",
+    "brev-mejl-sms": "Hot i brev, mejl och sms",
+    "valdssituation": "Vid en våldssituation",
+    "pdv": "Pågående dödligt våld (PDV)",
+    "direkt-efter": "Direkt efter en händelse",
+    "polisanmalan-och-rapport": "Polisanmälan och rapport till regionen",
 }
 
 
@@ -40,11 +52,11 @@ def at(*args):
 def module(db):
     """A small module: one question with one right answer, one with two."""
     module = TrainingModule.objects.create(
-        title="Resor",
-        slug="resor",
+        title="Taxi",
+        slug="taxi",
         intro="Tänk på **resan** innan du åker. Frågor? Ring [[sakerhetshandlaggare]].",
         status=TrainingModule.Status.PUBLICERAD,
-        order=100,
+        order=1000,
     )
     module.sections.set(Section.objects.filter(slug="resor"))
     taxi = module.questions.create(
@@ -80,19 +92,58 @@ def answers(module, *, right=True, partly=False):
 # The modules the plan asks for
 
 
-def test_the_three_modules_the_issue_names_are_there_with_three_or_four_questions(db):
+def test_every_part_of_the_plan_an_official_acts_on_has_a_module_in_the_plans_order(db):
     modules = TrainingModule.objects.published()
-    assert {m.slug: m.title for m in modules} == SEEDED
+    assert [(m.slug, m.title) for m in modules] == list(SEEDED.items())
     assert [m.slug for m in modules.filter(is_introduction=True)] == ["introduktion"]
     keys = ["112", "polisen", "sakerhetshandlaggare", "securitas", "tib", "samverkanswebben"]
     for module in modules:
-        assert 3 <= module.questions.count() <= 4
+        assert 2 <= module.questions.count() <= 6, module
         assert module.sections.exists()
         assert not unknown_tokens(module.intro, keys)
         for question in module.quiz():
             assert question.correct_choices, question
             assert question.choices.count() > len(question.correct_choices), question
             assert not unknown_tokens(question.explanation, keys)
+
+
+def plain(text):
+    """Lower case, the words only, one space between: markup, punctuation and line breaks
+    aside."""
+    text = unescape(re.sub(r"<[^>]+>", " ", text))
+    return " " + " ".join(re.sub(r"[^\w]+", " ", text).casefold().split()) + " "
+
+
+def test_every_right_answer_is_the_plans_own_words_in_the_section_its_question_cites(db):
+    """The plan is the authority: each question names the section it comes from, the module
+    shows that section, and each right answer stands word for word in it, as the guidance
+    pages show it (numbers from the contacts, no Markdown)."""
+    sections = {s.slug: s for s in rendered_sections(list(Phase))}
+    questions = QuizQuestion.objects.select_related("section", "module")
+    assert questions.count() >= 40
+    for question in questions:
+        assert question.section is not None, question
+        assert question.section.slug in sections, question  # published
+        assert question.module.sections.filter(pk=question.section.pk).exists(), question
+        said = plain(sections[question.section.slug].html)
+        for choice in question.choices.filter(is_correct=True):
+            assert plain(choice.text).strip(), choice
+            assert plain(choice.text) in said, (question.text, choice.text, question.section.slug)
+
+
+def test_the_plans_threshold_and_its_first_steps_are_asked_as_the_plan_says(db):
+    def right(slug):
+        return set(
+            Choice.objects.filter(question__module__slug=slug, is_correct=True).values_list(
+                "text", flat=True
+            )
+        )
+
+    assert "MÅTTLIG på fyra eller HÖG på fler än två" in right("riskinventering")
+    assert {"Ta ut säkerhetsavstånd", "Stå INTE rakt framför personen"} <= right("hotsituation")
+    assert "Håll i, Håll om, Håll tyst" in right("direkt-efter")
+    assert "Regionens Tjänsteman i Beredskap (TiB)" in right("direkt-efter")
+    assert {"Minst 500 m från händelsen", "Visa händerna"} <= right("pdv")
 
 
 @pytest.mark.parametrize("slug", SEEDED)
@@ -103,6 +154,46 @@ def test_each_seeded_module_shows_the_plans_text_and_the_numbers_from_the_contac
     assert "[[" not in html and "[okänd kontakt]" not in html
 
 
+def test_after_answering_each_question_names_the_section_of_the_plan_it_comes_from(logged_in):
+    module = TrainingModule.objects.get(slug="pdv")
+    flee = module.questions.get(text__startswith="Det pågår dödligt våld")
+    wrong = flee.choices.get(text="Ut ur rummet räcker")
+    response = logged_in.post("/utbildning/pdv/", {f"fraga-{flee.pk}": str(wrong.pk)})
+    explanation = response.text[response.text.index(f'id="id_fraga-{flee.pk}_forklaring"') :]
+    explanation = explanation[: explanation.index("</fieldset>")]
+    assert "minst 500 m från händelsen" in explanation
+    assert (
+        'Ur handlingsplanen: <a href="/under/#pdv">PDV (Pågående Dödligt Våld eller Terrordåd)</a>'
+        in explanation
+    )
+
+
+def test_the_seeded_questions_of_the_first_modules_move_to_the_plans_words_unless_rewritten(db):
+    """The migration that made the first three modules cite the plan: it gives a question
+    its section and the plan's wording, but leaves what the security officer has rewritten,
+    and never touches a completion."""
+    cite = import_module("training.migrations.0008_questions_cite_the_plan").cite
+    post = QuizQuestion.objects.get(text__startswith="Du är på väg till ett möte")
+    fake = QuizQuestion.objects.get(text__startswith="Någon har öppnat ett falskt konto")
+    QuizQuestion.objects.filter(pk__in=[post.pk, fake.pk]).update(section=None)
+    post.choices.filter(is_correct=True).update(text="Publicera hellre efteråt var du har varit")
+    fake.choices.filter(text="Anmäla det till plattformen").update(text="Anmäl det till Meta")
+    official = User.objects.create_user("ulla@example.se", PASSWORD, full_name="Ulla Ur")
+    introduction = TrainingModule.objects.get(slug="introduktion")
+    Completion.objects.create(user=official, module=introduction, completed_at=at(2026, 2, 1))
+
+    cite(django_apps, None)
+
+    post.refresh_from_db()
+    assert post.section.slug == "sociala-medier"
+    assert post.right_answers_not_in_section() == []
+    assert "Publicera hellre senare vart du varit" in post.choices.values_list("text", flat=True)
+    fake.refresh_from_db()
+    assert fake.section.slug == "hot-mot-dig"
+    assert "Anmäl det till Meta" in fake.choices.values_list("text", flat=True)
+    assert Completion.objects.filter(user=official, module=introduction).exists()
+
+
 def test_only_one_module_can_be_the_introduction(module):
     module.is_introduction = True
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -110,16 +201,16 @@ def test_only_one_module_can_be_the_introduction(module):
 
 
 def test_a_visitor_is_sent_to_the_login(client, module):
-    for url in ["/utbildning/", "/utbildning/resor/"]:
+    for url in ["/utbildning/", "/utbildning/taxi/"]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"] == f"/logga-in/?next={url}"
-    assert client.post("/utbildning/resor/", answers(module)).status_code == 302
+    assert client.post("/utbildning/taxi/", answers(module)).status_code == 302
     assert not Completion.objects.exists()
 
 
 def test_a_module_shows_its_text_the_plans_section_and_its_questions(logged_in, module):
-    html = logged_in.get("/utbildning/resor/").text
+    html = logged_in.get("/utbildning/taxi/").text
     assert "Tänk på <strong>resan</strong>" in html
     assert '<a href="tel:+46703377911">0703-377911</a>' in html
     assert "Ta reda på vart du ska och hur det ser ut på platsen" in html  # from the plan
@@ -137,8 +228,8 @@ def test_a_module_shows_its_text_the_plans_section_and_its_questions(logged_in, 
 
 
 def test_all_right_answers_complete_the_module(logged_in, official, module):
-    response = logged_in.post("/utbildning/resor/", answers(module), follow=True)
-    assert "Alla svar är rätt. Du har klarat ”Resor”." in response.text
+    response = logged_in.post("/utbildning/taxi/", answers(module), follow=True)
+    assert "Alla svar är rätt. Du har klarat ”Taxi”." in response.text
     completion = Completion.objects.get(user=official, module=module)
     assert timezone.now() - completion.completed_at < timedelta(minutes=1)
     today = timezone.localdate()
@@ -148,10 +239,10 @@ def test_all_right_answers_complete_the_module(logged_in, official, module):
 def test_the_success_message_is_where_the_page_opens_after_passing(logged_in, module):
     """The answers are at the bottom of a long page: after passing, the browser is sent to
     the message, not back to the questions 1,900 px below it on a phone."""
-    response = logged_in.post("/utbildning/resor/", answers(module))
+    response = logged_in.post("/utbildning/taxi/", answers(module))
     assert response.status_code == 302
-    assert response["Location"] == "/utbildning/resor/#meddelanden"
-    html = logged_in.get("/utbildning/resor/").text
+    assert response["Location"] == "/utbildning/taxi/#meddelanden"
+    html = logged_in.get("/utbildning/taxi/").text
     assert 'id="meddelanden"' in html
     message = html.index('id="meddelanden"')
     assert "Alla svar är rätt" in html[message : html.index("<h1", message)]
@@ -174,7 +265,7 @@ def test_a_wrong_answer_completes_nothing_and_the_page_says_which_is_wrong(
     logged_in, official, module
 ):
     data = answers(module, right=False)
-    response = logged_in.post("/utbildning/resor/", data)
+    response = logged_in.post("/utbildning/taxi/", data)
     assert response.status_code == 200
     assert not Completion.objects.filter(user=official).exists()
     html = response.text
@@ -193,7 +284,7 @@ def test_a_wrong_answer_completes_nothing_and_the_page_says_which_is_wrong(
 
 
 def test_choosing_only_one_of_two_right_answers_is_wrong(logged_in, official, module):
-    response = logged_in.post("/utbildning/resor/", answers(module, partly=True))
+    response = logged_in.post("/utbildning/taxi/", answers(module, partly=True))
     assert "Fråga 2: Fel svar." in response.text
     assert not Completion.objects.exists()
 
@@ -201,7 +292,7 @@ def test_choosing_only_one_of_two_right_answers_is_wrong(logged_in, official, mo
 def test_a_question_left_unanswered_is_named_in_the_error_summary(logged_in, module):
     data = answers(module)
     data.pop(next(iter(data)))
-    response = logged_in.post("/utbildning/resor/", data)
+    response = logged_in.post("/utbildning/taxi/", data)
     assert "Fråga 1: Välj ett svar." in response.text
     assert "Något behöver rättas innan du kan gå vidare" in response.text
     assert not Completion.objects.exists()
@@ -211,10 +302,10 @@ def test_answers_sent_after_the_login_ran_out_are_ticked_again_after_logging_in(
     client, official, module
 ):
     data = answers(module, right=False)
-    response = post_after_idle_timeout(client, official, "/utbildning/resor/", data)
-    assert response["Location"] == "/logga-in/?next=/utbildning/resor/%3Faterstall%3D1"
+    response = post_after_idle_timeout(client, official, "/utbildning/taxi/", data)
+    assert response["Location"] == "/logga-in/?next=/utbildning/taxi/%3Faterstall%3D1"
     client.post("/logga-in/", {"username": official.email, "password": PASSWORD})
-    html = client.get("/utbildning/resor/?aterstall=1").text
+    html = client.get("/utbildning/taxi/?aterstall=1").text
     assert "Du hade blivit utloggad, så svaren är inte skickade" in html
     chosen = [v for value in data.values() for v in ([value] if isinstance(value, str) else value)]
     for value in chosen:
@@ -225,31 +316,32 @@ def test_answers_sent_after_the_login_ran_out_are_ticked_again_after_logging_in(
 def test_answers_kept_after_a_time_out_are_never_given_to_the_next_user(
     client, official, other_official, module
 ):
-    post_after_idle_timeout(client, official, "/utbildning/resor/", answers(module))
+    post_after_idle_timeout(client, official, "/utbildning/taxi/", answers(module))
     client.post("/logga-in/", {"username": other_official.email, "password": PASSWORD})
-    html = client.get("/utbildning/resor/?aterstall=1").text
+    html = client.get("/utbildning/taxi/?aterstall=1").text
     assert "Du hade blivit utloggad" not in html and "checked" not in html
 
 
 def test_doing_a_module_again_keeps_the_date_it_was_first_done(logged_in, official, module):
     first = Completion.objects.create(user=official, module=module, completed_at=at(2026, 3, 5))
-    response = logged_in.post("/utbildning/resor/", answers(module), follow=True)
-    assert "Du klarade ”Resor” redan 5 mars 2026; det datumet står kvar." in response.text
+    response = logged_in.post("/utbildning/taxi/", answers(module), follow=True)
+    assert "Du klarade ”Taxi” redan 5 mars 2026; det datumet står kvar." in response.text
     assert Completion.objects.get(user=official, module=module).completed_at == first.completed_at
 
 
 def test_the_list_says_in_words_which_modules_are_done_and_when(logged_in, official, module):
     Completion.objects.create(user=official, module=module, completed_at=at(2026, 3, 5, 10))
     html = logged_in.get("/utbildning/").text
-    resor = html[html.index(">Resor</a>") :]
-    assert resor.index("<strong>Klar</strong> 5 mars 2026") < resor.index("</li>")
+    taxi = html[html.index(">Taxi</a>") :]
+    assert taxi.index("<strong>Klar</strong> 5 mars 2026") < taxi.index("</li>")
     introduction = html[html.index(">Introduktion för nya förtroendevalda</a>") :]
     assert introduction.index("<strong>Inte klar</strong>") < introduction.index("</li>")
+    assert f"Du har klarat 1 av {len(SEEDED) + 1} moduler." in html
 
 
 def test_an_official_never_sees_another_officials_progress(logged_in, other_official, module):
     Completion.objects.create(user=other_official, module=module, completed_at=at(2026, 3, 5))
-    for url in ["/utbildning/", "/utbildning/resor/"]:
+    for url in ["/utbildning/", "/utbildning/taxi/"]:
         html = logged_in.get(url).text
         assert "5 mars 2026" not in html and "Bertil" not in html
 
@@ -259,14 +351,14 @@ def test_a_draft_module_is_hidden_from_officials_but_shown_to_the_security_offic
 ):
     module.status = TrainingModule.Status.UTKAST
     module.save(update_fields=["status"])
-    assert logged_in.get("/utbildning/resor/").status_code == 404
-    assert ">Resor</a>" not in logged_in.get("/utbildning/").text
+    assert logged_in.get("/utbildning/taxi/").status_code == 404
+    assert ">Taxi</a>" not in logged_in.get("/utbildning/").text
     preview = login_verified(Client(), officer)
-    assert "Utkast" in preview.get("/utbildning/resor/").text
+    assert "Utkast" in preview.get("/utbildning/taxi/").text
 
 
 def test_training_pages_are_never_stored(logged_in, module):
-    for url in ["/utbildning/", "/utbildning/resor/"]:
+    for url in ["/utbildning/", "/utbildning/taxi/"]:
         assert "no-store" in logged_in.get(url)["Cache-Control"]
 
 
@@ -277,7 +369,7 @@ OVERVIEW = "/admin/training/trainingmodule/oversikt/"
 
 @pytest.fixture
 def progress(official, other_official, module):
-    """Anna has done the introduction and Resor; Bertil nothing. An inactive official and a
+    """Anna has done the introduction and Taxi; Bertil nothing. An inactive official and a
     security officer with completions are not in the overview."""
     introduction = TrainingModule.objects.get(slug="introduktion")
     Completion.objects.create(user=official, module=introduction, completed_at=at(2026, 2, 1, 9))
@@ -293,13 +385,13 @@ def test_the_overview_shows_every_official_and_module_with_the_date_or_inte_klar
     response = login_verified(Client(), officer).get(OVERVIEW)
     assert response.status_code == 200
     html = response.text
-    for title in [*SEEDED.values(), "Resor"]:
+    for title in [*SEEDED.values(), "Taxi"]:
         assert f'<th scope="col">{title}</th>' in html
     anna = html[html.index("Anna Andersson</th>") :].split("</tr>")[0]
     assert "Klar 2026-02-01" in anna and "Klar 2026-03-05" in anna
-    assert anna.count("Inte klar") == 2
+    assert anna.count("Inte klar") == len(SEEDED) - 1
     bertil = html[html.index("Bertil Berg</th>") :].split("</tr>")[0]
-    assert bertil.count("Inte klar") == 4
+    assert bertil.count("Inte klar") == len(SEEDED) + 1
     assert "Cecilia" not in html and "Sara Säkerhet</th>" not in html
     assert "Introduktion för nya förtroendevalda (introduktionen): 1 av 2 klara" in html
 
@@ -310,15 +402,13 @@ def test_the_overview_csv_is_for_excel_with_names_dates_and_inte_klar(officer, p
     assert response["Content-Disposition"].startswith('attachment; filename="utbildning-')
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == [
-        "Namn", "E-post", "Parti", "Konto skapat",
-        "Introduktion för nya förtroendevalda", "Sociala medier", "Hot per telefon", "Resor",
-    ]  # fmt: skip
+    assert rows[0] == ["Namn", "E-post", "Parti", "Konto skapat", *SEEDED.values(), "Taxi"]
     by_name = {row[0]: row for row in rows[1:]}
     assert set(by_name) == {"Anna Andersson", "Bertil Berg"}
     # 23.30 in Sweden is still 5 March, though it is another day in UTC.
-    assert by_name["Anna Andersson"][4:] == ["2026-02-01", "Inte klar", "Inte klar", "2026-03-05"]
-    assert by_name["Bertil Berg"][4:] == ["Inte klar"] * 4
+    others = ["Inte klar"] * (len(SEEDED) - 1)
+    assert by_name["Anna Andersson"][4:] == ["2026-02-01", *others, "2026-03-05"]
+    assert by_name["Bertil Berg"][4:] == ["Inte klar"] * (len(SEEDED) + 1)
 
 
 def test_the_overview_xlsx_holds_the_same_with_real_dates(officer, progress):
@@ -326,12 +416,12 @@ def test_the_overview_xlsx_holds_the_same_with_real_dates(officer, progress):
     assert response["Content-Disposition"].endswith('.xlsx"')
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert rows[0][:2] == ["Namn", "E-post"] and rows[0][-1] == "Resor"
+    assert rows[0][:2] == ["Namn", "E-post"] and rows[0][-1] == "Taxi"
     anna = next(row for row in rows if row[0] == "Anna Andersson")
     assert anna[1] == "anna@example.se"
     assert anna[4].date().isoformat() == "2026-02-01"
-    assert anna[5:7] == ["Inte klar", "Inte klar"]
-    assert anna[7].date().isoformat() == "2026-03-05"
+    assert anna[5:-1] == ["Inte klar"] * (len(SEEDED) - 1)
+    assert anna[-1].date().isoformat() == "2026-03-05"
 
 
 def test_the_training_list_in_the_admin_links_to_the_overview(officer):
@@ -388,7 +478,7 @@ def test_recording_in_person_refuses_a_second_record_a_future_date_and_no_note(
     Completion.objects.create(user=official, module=module, completed_at=at(2026, 3, 5, 10))
     admin = login_verified(Client(), officer)
     twice = record_in_person(admin, official, module)
-    assert "har redan klarat ”Resor” 2026-03-05" in twice.text
+    assert "har redan klarat ”Taxi” 2026-03-05" in twice.text
     future = (timezone.localdate() + timedelta(days=1)).isoformat()
     introduction = TrainingModule.objects.get(slug="introduktion")
     assert (
@@ -428,19 +518,73 @@ def test_staff_outside_the_group_cannot_edit_the_training(it_staff):
     assert admin.get("/admin/training/trainingmodule/add/").status_code == 403
 
 
+def add_question(admin, module, section, *choices):
+    """choices: (text, is_correct)."""
+    data = {
+        "module": module.pk, "text": "Hur beställer du taxi?", "order": 3,
+        "explanation": "Så här.", "section": section.pk,
+        "choices-TOTAL_FORMS": len(choices), "choices-INITIAL_FORMS": 0,
+    }  # fmt: skip
+    for i, (text, is_correct) in enumerate(choices):
+        data[f"choices-{i}-text"] = text
+        if is_correct:
+            data[f"choices-{i}-is_correct"] = "on"
+    return admin.post("/admin/training/quizquestion/add/", data, follow=True)
+
+
 def test_a_question_without_a_right_answer_is_refused_in_the_admin(officer, module):
     admin = login_verified(Client(), officer)
-    response = admin.post(
-        "/admin/training/quizquestion/add/",
-        {
-            "module": module.pk, "text": "Vad gör du?", "order": 3, "explanation": "Så här.",
-            "choices-TOTAL_FORMS": 2, "choices-INITIAL_FORMS": 0,
-            "choices-0-text": "Ett", "choices-1-text": "Två",
-        },
-    )  # fmt: skip
+    travel = Section.objects.get(slug="resor")
+    response = add_question(admin, module, travel, ("Ett", False), ("Två", False))
     assert response.status_code == 200
     assert "Markera minst ett svarsalternativ som rätt svar." in response.text
     assert module.questions.count() == 2
+
+
+def test_a_right_answer_the_cited_section_does_not_say_is_refused_in_the_admin(officer, module):
+    admin = login_verified(Client(), officer)
+    travel = Section.objects.get(slug="resor")
+    refused = add_question(
+        admin, module, travel, ("Ring efter den billigaste taxin", True), ("Gå", False)
+    )
+    assert (
+        "Ett rätt svar ska stå ordagrant i avsnittet frågan bygger på. "
+        "”Förebyggande arbete som Förtroendevald kan göra för att minska risken vid resor” "
+        "säger inte: ”Ring efter den billigaste taxin”." in refused.text
+    )
+    assert module.questions.count() == 2
+    # Capitals and punctuation aside, the plan's words are taken.
+    add_question(admin, module, travel, ("förbeställas av KÄNDA bolag.", True), ("Gå", False))
+    question = module.questions.get(text="Hur beställer du taxi?")
+    assert question.section == travel and question.right_answers_not_in_section() == []
+
+
+def test_moving_a_question_to_a_section_that_does_not_say_its_answers_is_refused(officer):
+    admin = login_verified(Client(), officer)
+    module = TrainingModule.objects.get(slug="resor")
+    url = f"/admin/training/trainingmodule/{module.pk}/change/"
+    form = admin.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if name != "sections"}
+    data["sections"] = [s.pk for s in module.sections.all()]
+    data["updated_at"] = ""
+    questions = list(module.questions.all())
+    data |= {
+        "questions-TOTAL_FORMS": len(questions), "questions-INITIAL_FORMS": len(questions),
+        "questions-MIN_NUM_FORMS": 0, "questions-MAX_NUM_FORMS": 1000,
+    }  # fmt: skip
+    for i, question in enumerate(questions):
+        data |= {
+            f"questions-{i}-id": question.pk, f"questions-{i}-module": module.pk,
+            f"questions-{i}-text": question.text, f"questions-{i}-order": question.order,
+            f"questions-{i}-explanation": question.explanation,
+            f"questions-{i}-section": question.section_id,
+        }  # fmt: skip
+    assert admin.post(url, data).status_code == 302  # as it was: saved
+    data["questions-0-section"] = Section.objects.get(slug="pdv").pk
+    response = admin.post(url, data)
+    assert response.status_code == 200
+    assert "”PDV (Pågående Dödligt Våld eller Terrordåd)” säger inte" in response.text
+    assert module.questions.first().section.slug == "resor"
 
 
 # The reminder to take the introduction

@@ -9,11 +9,12 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from guidance.models import Section
 from guidance.rendering import known_contacts_only
 from portal.admin_site import LabelledListEditableMixin, OfficersOnlyMixin
 from portal.models import User
 
-from .models import Choice, Completion, QuizQuestion, TrainingModule
+from .models import Choice, Completion, QuizQuestion, TrainingModule, answers_not_in
 from .overview import overview_view
 
 
@@ -32,19 +33,47 @@ class TrainingModuleForm(forms.ModelForm):
         return known_contacts_only(self.cleaned_data["intro"])
 
 
+def not_in_section_error(section: Section, missing: list[str]) -> forms.ValidationError:
+    return forms.ValidationError(
+        "Ett rätt svar ska stå ordagrant i avsnittet frågan bygger på. ”%(section)s” säger "
+        "inte: %(missing)s. Skriv svaret med handlingsplanens ord, eller välj ett annat avsnitt.",
+        params={"section": section.title, "missing": "; ".join(f"”{m}”" for m in missing)},
+    )
+
+
 class QuizQuestionForm(forms.ModelForm):
     class Meta:
         model = QuizQuestion
-        fields = ["text", "order", "explanation"]
+        fields = ["text", "order", "section", "explanation"]
         widgets = {"explanation": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        section = cast(forms.ModelChoiceField, self.fields["section"])
+        section.queryset = Section.objects.order_by("phase", "order")
 
     def clean_explanation(self) -> str:
         return known_contacts_only(self.cleaned_data["explanation"])
 
 
+class QuizQuestionInlineForm(QuizQuestionForm):
+    """On the module's page the choices are not edited: a question moved to another section
+    must still find its right answers, as they stand, in the new one."""
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        section = cleaned.get("section")
+        if section and self.instance.pk and "section" in self.changed_data:
+            right = self.instance.choices.filter(is_correct=True).values_list("text", flat=True)
+            if missing := answers_not_in(section, right):
+                self.add_error("section", not_in_section_error(section, missing))
+        return cleaned
+
+
 class QuizQuestionInline(OfficersOnlyMixin, admin.StackedInline):
     model = QuizQuestion
-    form = QuizQuestionForm
+    form = QuizQuestionInlineForm
     extra = 0
     show_change_link = True  # the choices are edited on the question's own page
     verbose_name_plural = "frågor (svarsalternativen skrivs på frågans egen sida: ”Ändra”)"
@@ -71,6 +100,11 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Skriv minst två svarsalternativ.")
         if not any(choice.get("is_correct") for choice in kept):
             raise forms.ValidationError("Markera minst ett svarsalternativ som rätt svar.")
+        # The question as its form has just cleaned it, with the section chosen there.
+        section = self.instance.section
+        right = [choice["text"] for choice in kept if choice.get("is_correct")]
+        if section and (missing := answers_not_in(section, right)):
+            raise not_in_section_error(section, missing)
 
 
 class ChoiceInline(OfficersOnlyMixin, admin.TabularInline):
@@ -110,10 +144,10 @@ class TrainingModuleAdmin(LabelledListEditableMixin, OfficersOnlyMixin, admin.Mo
 @admin.register(QuizQuestion)
 class QuizQuestionAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     form = QuizQuestionForm
-    list_display = ["text", "module", "order"]
+    list_display = ["text", "module", "section", "order"]
     list_filter = ["module"]
-    list_select_related = ["module"]
-    fields = ["module", "text", "order", "explanation"]
+    list_select_related = ["module", "section"]
+    fields = ["module", "text", "order", "section", "explanation"]
     inlines = [ChoiceInline]
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guidance.models import Phase, Section
-from guidance.rendering import RenderedSection, contacts_by_key, render, rendered_sections
+from guidance.rendering import RenderedSection, contacts_by_key, render, rendered_sections, says
 from portal.models import Publication, User
 from portal.security import is_verified_officer
 
@@ -123,7 +123,7 @@ class TrainingModule(models.Model):
         return [s for s in rendered_sections(list(Phase)) if s.slug in slugs]
 
     def quiz(self) -> models.QuerySet["QuizQuestion"]:
-        return self.questions.prefetch_related("choices")
+        return self.questions.select_related("section").prefetch_related("choices")
 
     def complete_for(self, user: User) -> tuple["Completion", bool]:
         """Record that the user has answered every question right. Returns (completion,
@@ -161,6 +161,20 @@ class QuizQuestion(models.Model):
             "Visas när den förtroendevalda har svarat. Markdown; kontakter skrivs som [[nyckel]]."
         ),
     )
+    # The plan is the authority: a right answer is the plan's own words, in the section the
+    # question cites, so that the training never teaches anything the plan does not say.
+    # Null only for a question written before questions cited the plan.
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="quiz_questions",
+        verbose_name="avsnitt ur handlingsplanen",
+        help_text=(
+            "Avsnittet som frågan bygger på. Varje rätt svar ska stå ordagrant i avsnittets "
+            "text; stor eller liten bokstav och skiljetecken spelar ingen roll."
+        ),
+    )
 
     class Meta:
         verbose_name = "fråga"
@@ -184,6 +198,23 @@ class QuizQuestion(models.Model):
     def is_answered_by(self, chosen: Iterable[str | int]) -> bool:
         """Right when exactly the correct choices are chosen: all of them, no other."""
         return {int(pk) for pk in chosen} == self.correct_choices
+
+    @property
+    def cites_published_section(self) -> bool:
+        return self.section is not None and not self.section.is_draft
+
+    def right_answers_not_in_section(self) -> list[str]:
+        """The right answers that the cited section does not say: all of them when the
+        question cites none."""
+        right = [choice.text for choice in self.choices.all() if choice.is_correct]
+        return right if self.section is None else answers_not_in(self.section, right)
+
+
+def answers_not_in(section: Section, answers: Iterable[str]) -> list[str]:
+    """The answers that the section does not say word for word, as the guidance shows it
+    (numbers from the contacts, without Markdown)."""
+    text = render(section.body, contacts_by_key())
+    return [answer for answer in answers if not says(text, answer)]
 
 
 class Choice(models.Model):

@@ -23,8 +23,9 @@ def _get_module_for_user(user: User, slug: str) -> TrainingModule:
 
 @login_required
 def module_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    modules = TrainingModule.objects.visible_to(request.user).with_completion_of(request.user)
-    return render(request, "training/list.html", {"modules": modules})
+    modules = list(TrainingModule.objects.visible_to(request.user).with_completion_of(request.user))
+    done = request.user.training_completions.filter(module__in=modules).count()
+    return render(request, "training/list.html", {"modules": modules, "done": done})
 
 
 def module_detail(request: HttpRequest, slug: str) -> HttpResponse:
