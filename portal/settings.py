@@ -286,22 +286,62 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Rendered guidance in each process's memory; the printed plan on disk, shared
 # by all workers. Both are keyed by the content's version, so an edit in the
 # admin shows at once and an unchanged plan is never rendered twice.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pdf": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": VAR_DIR / "cache" / "pdf",
-        "TIMEOUT": None,
-        "OPTIONS": {"MAX_ENTRIES": 50},
-    },
-    # The last good copy of each emergency page and PDF, served while the database is down
-    # (guidance.middleware). On disk, so that a restarted process still has it.
-    "kept": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": VAR_DIR / "cache" / "kept",
-        "TIMEOUT": None,
-    },
-}
+#
+# With more than one server, REDIS_URL names the Redis they share (redis://, or rediss://
+# with TLS; a password in it makes it a secret, so it may come from REDIS_URL_FILE): each
+# cache is there under a prefix of its own, and a copy made by one server is served by all.
+REDIS_URL = envstr("REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "REDIS_URL ska börja med redis://, rediss:// eller unix://, till exempel "
+        "redis://cache.regionsormland.se:6379/0."
+    )
+
+
+def redis_caches(url, prefix="portal"):
+    """The caches in the Redis at url, each under a prefix of its own (portal.cache): when
+    Redis doesn't answer within a second or two, a miss rather than an error."""
+
+    def in_redis(prefix, timeout, **options):
+        return {
+            "BACKEND": "portal.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+            "TIMEOUT": timeout,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            **options,
+        }
+
+    # Pages and PDFs under keys of the code that made them, so that no deploy serves what
+    # another made; the last good copies outlive a deploy: they are what was last served.
+    per_deploy = {"KEY_FUNCTION": "portal.cache.key_for_this_code"}
+    return {
+        "default": in_redis(prefix, 300, **per_deploy),
+        # An edit makes new PDFs under a new key: the old ones go within a month.
+        "pdf": in_redis(f"{prefix}-pdf", 30 * 24 * 3600, **per_deploy),
+        "kept": in_redis(f"{prefix}-kept", None),
+    }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pdf": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache" / "pdf",
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 50},
+        },
+        # The last good copy of each emergency page and PDF, served while the database is
+        # down (guidance.middleware). On disk, so that a restarted process still has it.
+        "kept": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache" / "kept",
+            "TIMEOUT": None,
+        },
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

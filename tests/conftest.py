@@ -26,6 +26,36 @@ def _fast_and_isolated(settings, tmp_path):
         cache.clear()
 
 
+# The Redis that runs beside the tests, as on the machines that run them (.ci/run).
+REDIS_FOR_TESTS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_caches(settings):
+    """The portal's caches in Redis, as REDIS_URL sets them up, under prefixes of this test's
+    own that are removed afterwards: the Redis may be shared with others. Returns a client."""
+    import redis
+
+    from portal.settings import redis_caches as caches_in
+
+    client = redis.Redis.from_url(REDIS_FOR_TESTS, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis svarar inte på {REDIS_FOR_TESTS} ({type(error).__name__})")
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches_in(REDIS_FOR_TESTS, prefix)
+    yield client
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def another_server(settings):
+    """What a second server has of the caches: connections of its own, nothing in memory."""
+    settings.CACHES = {**settings.CACHES}
+
+
 @pytest.fixture(autouse=True)
 def _within_one_swedish_day():
     """Tests compare the dates they work out ("tomorrow", "this year") with those the portal

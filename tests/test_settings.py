@@ -21,7 +21,7 @@ PRODUCTION = {
 
 
 def manage(*args, env):
-    prefixes = ("DJANGO_", "PORTAL_", "DATABASE_", "EMAIL_")
+    prefixes = ("DJANGO_", "PORTAL_", "DATABASE_", "EMAIL_", "REDIS_")
     base = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -217,4 +217,43 @@ def test_a_recipient_that_is_not_an_address_is_named_in_the_error():
     assert result.returncode != 0
     assert "INCIDENT_NOTIFY_EMAILS ska vara e-postadresser" in result.stderr
     assert "'sakerhet'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+CACHES_IN_USE = (
+    "from django.conf import settings as s;"
+    "[print('cache', a, c['BACKEND'], c.get('KEY_PREFIX', '-'), c.get('LOCATION', '-'))"
+    " for a, c in s.CACHES.items()]"
+)
+
+
+def caches_in_use(env):
+    result = manage("shell", "-c", CACHES_IN_USE, env=env)
+    assert result.returncode == 0, result.stderr
+    return [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("cache ")]
+
+
+def test_one_server_keeps_its_caches_in_memory_and_on_disk():
+    backends = {alias: backend for alias, backend, *_ in caches_in_use({"DJANGO_DEBUG": "1"})}
+    assert backends == {
+        "default": "django.core.cache.backends.locmem.LocMemCache",
+        "pdf": "django.core.cache.backends.filebased.FileBasedCache",
+        "kept": "django.core.cache.backends.filebased.FileBasedCache",
+    }
+
+
+def test_with_redis_url_every_cache_is_in_redis_under_a_prefix_of_its_own(tmp_path):
+    secret = tmp_path / "redis-url"
+    secret.write_text("redis://:hemligt@cache.example.se:6379/2\n")
+    env = {"DJANGO_DEBUG": "1", "REDIS_URL_FILE": str(secret)}
+    rows = caches_in_use(env)
+    assert {backend for _, backend, _, _ in rows} == {"portal.cache.RedisCache"}
+    assert {location for *_, location in rows} == {"redis://:hemligt@cache.example.se:6379/2"}
+    assert sorted(prefix for _, _, prefix, _ in rows) == ["portal", "portal-kept", "portal-pdf"]
+
+
+def test_a_redis_url_that_is_not_one_is_named_in_the_error():
+    result = manage("check", env={"DJANGO_DEBUG": "1", "REDIS_URL": "cache.example.se:6379"})
+    assert result.returncode != 0
+    assert "REDIS_URL ska börja med redis://" in result.stderr
     assert "Traceback" not in result.stderr
