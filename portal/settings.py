@@ -247,11 +247,67 @@ STATIC_ROOT = None if DEBUG else Path(envstr("DJANGO_STATIC_ROOT", str(VAR_DIR /
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Files browsers ask for at the site's root (the tab icon), served by WhiteNoise.
 WHITENOISE_ROOT = BASE_DIR / "portal" / "root"
-# Uploads are private evidence: they live outside STATIC_ROOT and have no
-# public URL; they are served only through views that check who asks.
+# Uploads are private evidence: they have no public URL and are served only through views
+# that check who asks (incidents.evidence). One server keeps them on its disk, outside
+# STATIC_ROOT, readable by the portal's user only. With more than one server they are in a
+# private bucket of an S3-compatible object store that all servers share (PORTAL_S3_BUCKET
+# and the rest); the portal reads each file and streams it, so no address of the bucket is
+# ever given to a browser.
 MEDIA_ROOT = Path(envstr("PORTAL_MEDIA_ROOT", str(VAR_DIR / "uploads")))
+PORTAL_S3_BUCKET = envstr("PORTAL_S3_BUCKET", "")
+PORTAL_S3_ENDPOINT_URL = envstr("PORTAL_S3_ENDPOINT_URL")
+PORTAL_S3_REGION = envstr("PORTAL_S3_REGION")
+if PORTAL_S3_ENDPOINT_URL and not PORTAL_S3_ENDPOINT_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "PORTAL_S3_ENDPOINT_URL ska vara objektlagrets adress med https://, "
+        f"inte {PORTAL_S3_ENDPOINT_URL!r}."
+    )
+
+
+def s3_storage(bucket, endpoint_url, region, access_key, secret_key):
+    """Evidence in a private bucket of an S3-compatible object store (django-storages)."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            # Without a key pair boto3 looks for credentials itself (a role given to the server).
+            "access_key": access_key,
+            "secret_key": secret_key,
+            # No ACL is sent: the objects are as private as the bucket, and a bucket whose
+            # ACLs are turned off (S3's default since 2023) refuses a request that sends one.
+            "default_acl": None,
+            # Names are random; a name taken is never written over.
+            "file_overwrite": False,
+            # A file read for a download stays in memory, not in a temporary file on disk.
+            "max_memory_size": INCIDENT_MAX_FILE_SIZE,
+            # An object store that doesn't answer is given up on in seconds, not minutes.
+            "client_config": Config(
+                connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
+            ),
+        },
+    }
+
+
+if PORTAL_S3_BUCKET:
+    _s3_keys = (envstr("PORTAL_S3_ACCESS_KEY"), envstr("PORTAL_S3_SECRET_KEY"))
+    if None in _s3_keys and _s3_keys != (None, None):
+        raise ImproperlyConfigured(
+            "Ange både PORTAL_S3_ACCESS_KEY och PORTAL_S3_SECRET_KEY, eller ingen av dem."
+        )
+    EVIDENCE_STORAGE = s3_storage(
+        PORTAL_S3_BUCKET, PORTAL_S3_ENDPOINT_URL, PORTAL_S3_REGION, *_s3_keys
+    )
+else:
+    EVIDENCE_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": EVIDENCE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -257,3 +257,49 @@ def test_a_redis_url_that_is_not_one_is_named_in_the_error():
     assert result.returncode != 0
     assert "REDIS_URL ska börja med redis://" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+STORAGE_IN_USE = (
+    "from django.core.files.storage import storages; s = storages['default'];"
+    "print('storage', type(s).__name__, getattr(s, 'bucket_name', '-'),"
+    " getattr(s, 'default_acl', '-'), getattr(s, 'secret_key', '-'))"
+)
+
+
+def storage_in_use(env):
+    result = manage("shell", "-c", STORAGE_IN_USE, env=env)
+    assert result.returncode == 0, result.stderr
+    return next(line.split()[1:] for line in result.stdout.splitlines() if line[:8] == "storage ")
+
+
+def test_one_server_keeps_the_evidence_on_its_disk():
+    assert storage_in_use({"DJANGO_DEBUG": "1"})[0] == "FileSystemStorage"
+
+
+def test_with_a_bucket_the_evidence_is_in_object_storage_with_the_key_from_a_file(tmp_path):
+    secret = tmp_path / "s3-secret"
+    secret.write_text("hemlig-nyckel\n")
+    env = {
+        "DJANGO_DEBUG": "1",
+        "PORTAL_S3_BUCKET": "personsakerhet-bevis",
+        "PORTAL_S3_ENDPOINT_URL": "https://s3.example.se",
+        "PORTAL_S3_REGION": "eu-north-1",
+        "PORTAL_S3_ACCESS_KEY": "portalen",
+        "PORTAL_S3_SECRET_KEY_FILE": str(secret),
+    }
+    assert storage_in_use(env) == ["S3Storage", "personsakerhet-bevis", "None", "hemlig-nyckel"]
+
+
+def test_half_a_key_pair_for_the_bucket_is_refused():
+    env = {"DJANGO_DEBUG": "1", "PORTAL_S3_BUCKET": "bevis", "PORTAL_S3_ACCESS_KEY": "portalen"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "Ange både PORTAL_S3_ACCESS_KEY och PORTAL_S3_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_object_store_address_without_https_is_named_in_the_error():
+    env = {"DJANGO_DEBUG": "1", "PORTAL_S3_BUCKET": "bevis", "PORTAL_S3_ENDPOINT_URL": "s3.se"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "PORTAL_S3_ENDPOINT_URL ska vara objektlagrets adress" in result.stderr
