@@ -430,6 +430,9 @@ if not DEBUG:
     # Behind the region's proxy, which terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # A load balancer asks each server for /healthz directly, often over plain http: it gets
+    # the answer, not a redirect. (Its Host header must still be in DJANGO_ALLOWED_HOSTS.)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

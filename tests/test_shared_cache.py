@@ -2,7 +2,6 @@
 one server shows on every server at once. Against the Redis at 127.0.0.1:6379."""
 
 import logging
-import socket
 from unittest import mock
 
 import pytest
@@ -14,7 +13,7 @@ from guidance.models import Contact, Section
 from portal import cache as portal_cache
 from portal.cache import RedisCache
 
-from .conftest import another_server
+from .conftest import another_server, free_port
 from .test_offline import database_down
 
 pytestmark = pytest.mark.django_db
@@ -114,16 +113,10 @@ def test_the_caches_keep_their_keys_apart_under_their_own_prefixes(redis_caches)
     assert len(prefixes) == 3
 
 
-def closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_with_redis_down_the_guidance_and_the_pdfs_are_still_served(settings, under, caplog):
     from portal.settings import redis_caches
 
-    settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port()}/0", "nere")
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0", "nere")
     client = Client()
     with caplog.at_level(logging.WARNING, logger="portal.cache"):
         assert SECTION_TEXT in client.get("/under/").text
