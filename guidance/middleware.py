@@ -35,13 +35,12 @@ class PublicPageCacheMiddleware:
     logged in. The middleware above it still adds every security header.
 
     It also keeps the last good copy of every emergency page, PDF and the service worker,
-    as anyone sees them, on disk: when the database is down (or anything else makes the
-    portal answer with a server error) that copy is served instead, to everyone."""
+    as anyone sees them, in the "kept" cache (on disk, or in the Redis the servers share):
+    when the database is down (or anything else makes the portal answer with a server
+    error) that copy is served instead, to everyone."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        # What this process last wrote for each path: an unchanged copy is not written again.
-        self.kept_digests: dict[str, str] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         path = request.path
@@ -76,10 +75,16 @@ class PublicPageCacheMiddleware:
         if not isinstance(response, HttpResponse):  # streamed: no content to keep
             return
         digest = hashlib.sha256(response.content).hexdigest()
-        if self.kept_digests.get(path) != digest:
+        # The digest of the kept copy is kept beside it, where every process and every server
+        # sees it: an unchanged copy is not written again, and a copy that differs from what
+        # another server kept last always is.
+        kept = caches["kept"]
+        if kept.get(f"kept-digest:{path}") != digest:
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            caches["kept"].set(f"kept:{path}", (response.content, headers), timeout=None)
-            self.kept_digests[path] = digest
+            kept.set_many(
+                {f"kept:{path}": (response.content, headers), f"kept-digest:{path}": digest},
+                timeout=None,
+            )
 
     def last_good(self, path: str) -> HttpResponse | None:
         kept = caches["kept"].get(f"kept:{path}")

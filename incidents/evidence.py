@@ -7,8 +7,10 @@ SHA-256 is recorded. Other files (PDF, sound) are kept byte for byte. An image's
 pixels are counted from its header before anything is decoded, so that a picture made
 to use up the server's memory and time is refused at once.
 
-Files live under MEDIA_ROOT/evidence/ with random names. MEDIA_ROOT has no
-public URL: a file is served only by a view that checks who asks.
+Files are kept in the default storage under evidence/ with random names: on the server's
+disk (MEDIA_ROOT, readable by the portal's user only) or, with more than one server, in a
+private bucket of an object store (PORTAL_S3_*). Neither has a public URL: a file is served
+only by a view that checks who asks, through the storage API, never by a path on a disk.
 """
 
 import io
@@ -24,7 +26,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParser
@@ -80,8 +82,6 @@ ACCEPT_ATTRIBUTE = ",".join(
     [*ALLOWED, ".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".gif", ".pdf", ".mp3",
      ".m4a", ".mp4", ".wav", ".ogg", ".amr"]
 )  # fmt: skip
-
-private_storage = FileSystemStorage(file_permissions_mode=0o600, directory_permissions_mode=0o700)
 
 
 def limits() -> tuple[int, int, int]:
@@ -406,7 +406,7 @@ def atomic() -> Iterator[None]:
             yield
     except BaseException:
         for name in written:
-            private_storage.delete(name)
+            default_storage.delete(name)
         raise
     finally:
         _written.reset(reset)

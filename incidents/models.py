@@ -11,6 +11,7 @@ from typing import Any, Self
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -21,7 +22,7 @@ from portal import mail
 from portal.models import User
 from portal.security import is_verified_officer
 
-from .evidence import PreparedFile, private_storage, remember_written
+from .evidence import PreparedFile, remember_written
 from .evidence import atomic as atomic_with_files
 
 logger = logging.getLogger(__name__)
@@ -558,7 +559,7 @@ class Incident(models.Model):
 
         def delete_files() -> None:
             for name in names:
-                private_storage.delete(name)
+                default_storage.delete(name)
 
         transaction.on_commit(delete_files)
 
@@ -690,8 +691,9 @@ def delete_evidence_files(names: Iterable[str]) -> None:
     failed = []
     for name in names:
         try:
-            private_storage.delete(name)
-        except OSError:
+            default_storage.delete(name)
+        # Whatever the storage raises: OSError from a disk, botocore's errors from a bucket.
+        except Exception:
             logger.exception("Bevisfilen %s kunde inte tas bort", name)
             failed.append(name)
     if failed:
@@ -713,7 +715,8 @@ class Evidence(models.Model):
         related_name="evidence",
         verbose_name="komplettering",
     )
-    file = models.FileField("fil", upload_to=_evidence_path, storage=private_storage)
+    # In the default storage, private on a disk or in a bucket (incidents.evidence).
+    file = models.FileField("fil", upload_to=_evidence_path)
     original_name = models.CharField("filnamn", max_length=255)
     content_type = models.CharField("filtyp", max_length=100)
     size = models.PositiveBigIntegerField("storlek (byte)")

@@ -247,11 +247,67 @@ STATIC_ROOT = None if DEBUG else Path(envstr("DJANGO_STATIC_ROOT", str(VAR_DIR /
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Files browsers ask for at the site's root (the tab icon), served by WhiteNoise.
 WHITENOISE_ROOT = BASE_DIR / "portal" / "root"
-# Uploads are private evidence: they live outside STATIC_ROOT and have no
-# public URL; they are served only through views that check who asks.
+# Uploads are private evidence: they have no public URL and are served only through views
+# that check who asks (incidents.evidence). One server keeps them on its disk, outside
+# STATIC_ROOT, readable by the portal's user only. With more than one server they are in a
+# private bucket of an S3-compatible object store that all servers share (PORTAL_S3_BUCKET
+# and the rest); the portal reads each file and streams it, so no address of the bucket is
+# ever given to a browser.
 MEDIA_ROOT = Path(envstr("PORTAL_MEDIA_ROOT", str(VAR_DIR / "uploads")))
+PORTAL_S3_BUCKET = envstr("PORTAL_S3_BUCKET", "")
+PORTAL_S3_ENDPOINT_URL = envstr("PORTAL_S3_ENDPOINT_URL")
+PORTAL_S3_REGION = envstr("PORTAL_S3_REGION")
+if PORTAL_S3_ENDPOINT_URL and not PORTAL_S3_ENDPOINT_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "PORTAL_S3_ENDPOINT_URL ska vara objektlagrets adress med https://, "
+        f"inte {PORTAL_S3_ENDPOINT_URL!r}."
+    )
+
+
+def s3_storage(bucket, endpoint_url, region, access_key, secret_key):
+    """Evidence in a private bucket of an S3-compatible object store (django-storages)."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            # Without a key pair boto3 looks for credentials itself (a role given to the server).
+            "access_key": access_key,
+            "secret_key": secret_key,
+            # No ACL is sent: the objects are as private as the bucket, and a bucket whose
+            # ACLs are turned off (S3's default since 2023) refuses a request that sends one.
+            "default_acl": None,
+            # Names are random; a name taken is never written over.
+            "file_overwrite": False,
+            # A file read for a download stays in memory, not in a temporary file on disk.
+            "max_memory_size": INCIDENT_MAX_FILE_SIZE,
+            # An object store that doesn't answer is given up on in seconds, not minutes.
+            "client_config": Config(
+                connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
+            ),
+        },
+    }
+
+
+if PORTAL_S3_BUCKET:
+    _s3_keys = (envstr("PORTAL_S3_ACCESS_KEY"), envstr("PORTAL_S3_SECRET_KEY"))
+    if None in _s3_keys and _s3_keys != (None, None):
+        raise ImproperlyConfigured(
+            "Ange både PORTAL_S3_ACCESS_KEY och PORTAL_S3_SECRET_KEY, eller ingen av dem."
+        )
+    EVIDENCE_STORAGE = s3_storage(
+        PORTAL_S3_BUCKET, PORTAL_S3_ENDPOINT_URL, PORTAL_S3_REGION, *_s3_keys
+    )
+else:
+    EVIDENCE_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": EVIDENCE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -286,22 +342,62 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Rendered guidance in each process's memory; the printed plan on disk, shared
 # by all workers. Both are keyed by the content's version, so an edit in the
 # admin shows at once and an unchanged plan is never rendered twice.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pdf": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": VAR_DIR / "cache" / "pdf",
-        "TIMEOUT": None,
-        "OPTIONS": {"MAX_ENTRIES": 50},
-    },
-    # The last good copy of each emergency page and PDF, served while the database is down
-    # (guidance.middleware). On disk, so that a restarted process still has it.
-    "kept": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": VAR_DIR / "cache" / "kept",
-        "TIMEOUT": None,
-    },
-}
+#
+# With more than one server, REDIS_URL names the Redis they share (redis://, or rediss://
+# with TLS; a password in it makes it a secret, so it may come from REDIS_URL_FILE): each
+# cache is there under a prefix of its own, and a copy made by one server is served by all.
+REDIS_URL = envstr("REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "REDIS_URL ska börja med redis://, rediss:// eller unix://, till exempel "
+        "redis://cache.regionsormland.se:6379/0."
+    )
+
+
+def redis_caches(url, prefix="portal"):
+    """The caches in the Redis at url, each under a prefix of its own (portal.cache): when
+    Redis doesn't answer within a second or two, a miss rather than an error."""
+
+    def in_redis(prefix, timeout, **options):
+        return {
+            "BACKEND": "portal.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+            "TIMEOUT": timeout,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            **options,
+        }
+
+    # Pages and PDFs under keys of the code that made them, so that no deploy serves what
+    # another made; the last good copies outlive a deploy: they are what was last served.
+    per_deploy = {"KEY_FUNCTION": "portal.cache.key_for_this_code"}
+    return {
+        "default": in_redis(prefix, 300, **per_deploy),
+        # An edit makes new PDFs under a new key: the old ones go within a month.
+        "pdf": in_redis(f"{prefix}-pdf", 30 * 24 * 3600, **per_deploy),
+        "kept": in_redis(f"{prefix}-kept", None),
+    }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pdf": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache" / "pdf",
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 50},
+        },
+        # The last good copy of each emergency page and PDF, served while the database is
+        # down (guidance.middleware). On disk, so that a restarted process still has it.
+        "kept": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache" / "kept",
+            "TIMEOUT": None,
+        },
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -334,6 +430,9 @@ if not DEBUG:
     # Behind the region's proxy, which terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # A load balancer asks each server for /healthz directly, often over plain http: it gets
+    # the answer, not a redirect. (Its Host header must still be in DJANGO_ALLOWED_HOSTS.)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

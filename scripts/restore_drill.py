@@ -4,10 +4,13 @@
 
 1. Backs up what the portal's settings point at, the same way as the real backup should:
    the database (PostgreSQL: pg_dump -Fc; SQLite: the sqlite3 backup API) and the evidence
-   store (MEDIA_ROOT, as a tar archive), into a temporary directory readable by the owner only.
+   store (every file in it, read through the portal's storage: MEDIA_ROOT on a disk, or the
+   bucket with PORTAL_S3_BUCKET), as a tar archive, into a temporary directory readable by
+   the owner only.
 2. Restores both into places that are new and empty: a scratch database
    (PostgreSQL: <name>_restore_drill_<pid>, created with createdb and filled with pg_restore;
-   SQLite: a new file) and a new media directory.
+   SQLite: a new file) and a new media directory (on disk, whichever store the files came
+   from).
 3. Against the restored copy only, checks every evidence row: the file is there and its
    SHA-256 is the one recorded when it was received.
 
@@ -23,6 +26,7 @@ deleted in between (gallring, a deleted draft) shows as missing: don't run it du
 
 import hashlib
 import os
+import posixpath
 import sqlite3
 import subprocess
 import sys
@@ -57,11 +61,16 @@ def main(argv):
 
 def drill():
     from django.conf import settings
+    from django.core.files.storage import storages
 
     from portal.settings import envstr
 
     database = settings.DATABASES["default"]
-    media = Path(settings.MEDIA_ROOT)
+    store = storages["default"]
+    if settings.PORTAL_S3_BUCKET:
+        where = f"bucketen {settings.PORTAL_S3_BUCKET}"
+    else:
+        where = str(settings.MEDIA_ROOT)
     on_postgresql = database["ENGINE"].endswith("postgresql")
     with tempfile.TemporaryDirectory(prefix="restore-drill-") as tmp:
         tmp = Path(tmp)
@@ -79,15 +88,13 @@ def drill():
             sqlite_copy(Path(database["NAME"]), dump, read_only=True)
             print(f"Databasen {database['NAME']} kopierad med SQLite backup-API ({size(dump)}).")
         archive = backup / "media.tar.gz"
-        with tarfile.open(archive, "w:gz") as tar:
-            if media.is_dir():
-                tar.add(media, arcname=".")
+        archive_files(store, archive)
 
         # 2. Restore into what is new and empty
         with tarfile.open(archive) as tar:
             files = sum(1 for member in tar.getmembers() if member.isfile())
             tar.extractall(restored_media, filter="data")
-        print(f"Filerna i {media} arkiverade: {files} filer ({size(archive)}).")
+        print(f"Filerna i {where} arkiverade: {files} filer ({size(archive)}).")
         if on_postgresql:
             scratch = f"{database['NAME'][:40]}_restore_drill_{os.getpid()}"
             run(["createdb", "--template=template0", scratch], pg_env(database))
@@ -109,11 +116,38 @@ def drill():
             return verify_in_child(f"sqlite:///{restored}", restored_media, tmp)
 
 
+def archive_files(store, archive):
+    """Every file in the evidence store, read through its storage API (a disk or a bucket
+    alike), into a tar archive under the same names."""
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in stored_names(store):
+            with store.open(name, "rb") as file:
+                member = tarfile.TarInfo(name)
+                member.size, member.mode = file.size, 0o600
+                tar.addfile(member, file)
+
+
+def stored_names(store, directory=""):
+    try:
+        directories, files = store.listdir(directory)
+    except FileNotFoundError:  # a new portal's disk, with no file yet
+        return
+    for name in sorted(files):
+        yield posixpath.join(directory, name)
+    for name in sorted(directories):
+        yield from stored_names(store, posixpath.join(directory, name))
+
+
 def verify_in_child(database_url, media_root, tmp):
-    """Run the check in a fresh Django process whose settings see only the restored copy."""
+    """Run the check in a fresh Django process whose settings see only the restored copy:
+    the scratch database, and the files on disk in the new directory, wherever they came
+    from (no bucket, no shared cache)."""
     env = os.environ.copy()
-    for name in ("DATABASE_URL_FILE", "PORTAL_MEDIA_ROOT_FILE"):
-        env.pop(name, None)
+    for name in list(env):
+        if name in ("DATABASE_URL_FILE", "PORTAL_MEDIA_ROOT_FILE") or name.startswith(
+            ("PORTAL_S3_", "REDIS_URL")
+        ):
+            env.pop(name)
     env.update(
         DATABASE_URL=database_url,
         PORTAL_MEDIA_ROOT=str(media_root),
@@ -137,10 +171,9 @@ def verify_restored():
         checked += 1
         # Stored names are random; the reference says whose it is without saying what it is.
         where = f"{evidence.file.name} (bevisfil {evidence.pk}, {evidence.incident})"
-        path = Path(evidence.file.path)
-        if not path.is_file():
+        if not evidence.file.storage.exists(evidence.file.name):
             problems.append(f"saknas: {where}")
-        elif sha256(path) != evidence.sha256:
+        elif sha256(evidence.file) != evidence.sha256:
             problems.append(f"SHA-256 stämmer inte: {where}")
     if problems:
         print(f"{checked} filer kontrollerade, {len(problems)} fel:")
@@ -188,9 +221,9 @@ def sqlite_copy(source, target, *, read_only=False):
     dst.close()
 
 
-def sha256(path):
+def sha256(field_file):
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with field_file.open("rb") as f:
         for chunk in iter(lambda: f.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -1,5 +1,7 @@
 import io
+import logging
 import os
+import socket
 import time
 import uuid
 from datetime import timedelta
@@ -7,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
@@ -24,6 +27,100 @@ def _fast_and_isolated(settings, tmp_path):
     yield
     for cache in caches.all(initialized_only=True):
         cache.clear()
+
+
+# The Redis that runs beside the tests, as on the machines that run them (.ci/run).
+REDIS_FOR_TESTS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_caches(settings):
+    """The portal's caches in Redis, as REDIS_URL sets them up, under prefixes of this test's
+    own that are removed afterwards: the Redis may be shared with others. Returns a client."""
+    import redis
+
+    from portal.settings import redis_caches as caches_in
+
+    client = redis.Redis.from_url(REDIS_FOR_TESTS, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis svarar inte på {REDIS_FOR_TESTS} ({type(error).__name__})")
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches_in(REDIS_FOR_TESTS, prefix)
+    yield client
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def free_port():
+    """A port nothing listens on at the moment (and so a server that is down, if nothing is
+    started on it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+S3_REGION = "eu-north-1"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server of the tests' own (moto's), in this process, on 127.0.0.1."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line for every request
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def s3_client(endpoint_url):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=S3_REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server):
+    """The evidence in a new, empty bucket of the tests' S3 server, set up as PORTAL_S3_*
+    sets it up. Returns the bucket's name and a client of its own."""
+    from portal.settings import s3_storage as storage_in
+
+    bucket = f"bevis-{uuid.uuid4().hex[:12]}"
+    client = s3_client(s3_server)
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
+    settings.PORTAL_S3_BUCKET = bucket
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": storage_in(bucket, s3_server, S3_REGION, "test", "test"),
+    }
+    yield bucket, client
+    for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
+        client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)
+
+
+@pytest.fixture(params=["disk", "s3"])
+def each_storage(request):
+    """Runs a test twice: with the evidence on disk (one server) and in a bucket (more)."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param
+
+
+def another_server(settings):
+    """What a second server has of the caches: connections of its own, nothing in memory."""
+    settings.CACHES = {**settings.CACHES}
 
 
 @pytest.fixture(autouse=True)
@@ -105,8 +202,6 @@ def post_after_idle_timeout(client, user, path, data):
     import time
     from unittest import mock
 
-    from django.conf import settings
-
     client.force_login(user)
     client.get("/mina-sidor/")
     later = time.time() + settings.PORTAL_IDLE_TIMEOUT + 60
@@ -183,9 +278,11 @@ def png_upload(name="skarmdump.png", size=(20, 10)):
 
 
 def stored_files():
-    """The evidence files on disk."""
-    root = settings.MEDIA_ROOT / "evidence"
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    """The names of the evidence files in the storage, on disk or in a bucket."""
+    try:
+        return sorted(f"evidence/{name}" for name in default_storage.listdir("evidence")[1])
+    except FileNotFoundError:
+        return []
 
 
 # The report's page in the admin

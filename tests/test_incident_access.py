@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from incidents.models import Evidence, Incident, Supplement
+from incidents.models import AccessLogEntry, Evidence, Incident, Supplement
 from portal.models import User
 
 from .conftest import SECRET, login_verified, png_upload, report_data, stored_files
@@ -71,7 +71,7 @@ def report_urls(incident):
 
 @pytest.mark.parametrize("page", ["detail", "receipt", "report_file", "supplement_file"])
 def test_access_to_every_url_of_a_sent_report(
-    sent, page, as_user, official, other_official, officer
+    each_storage, sent, page, as_user, official, other_official, officer
 ):
     url = report_urls(sent)[page]
     is_file = page.endswith("file")
@@ -158,7 +158,9 @@ def test_a_file_from_another_report_is_not_served_under_this_one(sent, as_user, 
 # Downloads
 
 
-def test_a_file_is_downloaded_as_an_attachment_that_is_never_cached(sent, as_user, official):
+def test_a_file_is_downloaded_as_an_attachment_that_is_never_cached(
+    each_storage, sent, as_user, official
+):
     item = sent.evidence.get(supplement=None)
     response = as_user(official).get(item.get_absolute_url())
     content = b"".join(response.streaming_content)
@@ -284,3 +286,27 @@ def test_the_admin_cannot_delete_a_report(sent, as_user, officer):
     )
     assert response.status_code == 403
     assert Incident.objects.filter(pk=sent.pk).exists()
+
+
+def test_from_a_bucket_a_file_reaches_a_browser_only_through_the_checked_logged_download(
+    s3_storage, s3_server, sent, as_user, official, officer
+):
+    bucket, client = s3_storage
+    item = sent.evidence.get(supplement=None)
+    response = as_user(officer).get(item.get_absolute_url())
+    stored = client.get_object(Bucket=bucket, Key=item.file.name)["Body"].read()
+    assert b"".join(response.streaming_content) == stored
+    assert AccessLogEntry.objects.filter(
+        user_email=officer.email,
+        action=AccessLogEntry.Action.NEDLADDNING,
+        evidence_name=item.original_name,
+    ).exists()
+    pages = [
+        as_user(officer).get(f"/admin/incidents/incident/{sent.pk}/change/"),
+        as_user(official).get(f"/mina-rapporter/{sent.pk}/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        # No address of the bucket, and no signed link to an object in it.
+        assert s3_server not in page.text and bucket not in page.text
+        assert "X-Amz-" not in page.text and "AWSAccessKeyId" not in page.text

@@ -89,7 +89,7 @@ def assert_refused(response, *phrases):
 # Cleaning images
 
 
-def test_a_photo_is_stored_without_gps_or_exif_and_turned_upright(send_files):
+def test_a_photo_is_stored_without_gps_or_exif_and_turned_upright(send_files, each_storage):
     send_files(photo_with_gps())
     item = Evidence.objects.get()
     data = item.file.read()
@@ -102,7 +102,7 @@ def test_a_photo_is_stored_without_gps_or_exif_and_turned_upright(send_files):
     assert item.original_name == "IMG_0042.jpg"
 
 
-def test_the_sha256_is_of_the_stored_bytes(send_files):
+def test_the_sha256_is_of_the_stored_bytes(send_files, each_storage):
     send_files(photo_with_gps(), pdf_upload())
     for item in Evidence.objects.all():
         assert item.sha256 == hashlib.sha256(item.file.read()).hexdigest()
@@ -127,7 +127,7 @@ def test_a_png_screenshot_stays_a_png(send_files):
     assert Image.open(item.file).format == "PNG"
 
 
-def test_a_pdf_and_a_recording_are_kept_byte_for_byte(send_files):
+def test_a_pdf_and_a_recording_are_kept_byte_for_byte(send_files, each_storage):
     pdf, sound = pdf_upload(), wav_upload()
     send_files(pdf, sound)
     by_name = {e.original_name: e for e in Evidence.objects.all()}
@@ -148,10 +148,22 @@ def test_the_type_comes_from_the_content_not_the_name(send_files):
 
 def test_files_are_kept_under_random_names_in_the_private_folder(send_files, settings):
     send_files(photo_with_gps("Hotbrev från grannen.jpg"))
-    [path] = stored_files()
-    assert path.parent == settings.MEDIA_ROOT / "evidence"
+    [path] = (settings.MEDIA_ROOT / "evidence").iterdir()
+    assert stored_files() == [f"evidence/{path.name}"]
     assert "grannen" not in path.name
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    assert oct(path.parent.stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_in_a_bucket_files_are_kept_under_random_names_and_nothing_else(send_files, s3_storage):
+    bucket, client = s3_storage
+    send_files(photo_with_gps("Hotbrev från grannen.jpg"), pdf_upload())
+    keys = sorted(item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == stored_files() and len(keys) == 2
+    assert all(key.startswith("evidence/") and "grannen" not in key for key in keys)
+    for item in Evidence.objects.all():
+        stored = client.get_object(Bucket=bucket, Key=item.file.name)["Body"].read()
+        assert hashlib.sha256(stored).hexdigest() == item.sha256
 
 
 # Refused files
@@ -172,7 +184,7 @@ def test_a_broken_image_is_refused(send_files):
     assert_refused(send_files(broken), "Filen ”trasig.jpg” ser ut som en bild men går inte")
 
 
-def test_a_good_file_next_to_a_bad_one_is_not_saved_either(send_files):
+def test_a_good_file_next_to_a_bad_one_is_not_saved_either(send_files, each_storage):
     fake = SimpleUploadedFile("foto.jpg", b"inte en bild", "image/jpeg")
     assert_refused(send_files(png_upload(), fake), "foto.jpg")
 

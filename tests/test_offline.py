@@ -10,8 +10,10 @@ import pytest
 from django.core.cache import caches
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
+from django.http import HttpResponse
 from django.test import Client
 
+from guidance.middleware import PublicPageCacheMiddleware
 from guidance.models import Section
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +111,14 @@ def test_without_a_database_the_private_pages_still_fail_plainly(official):
     client.force_login(official)
     with database_down():
         assert client.get("/mina-sidor/").status_code == 500
+
+
+def test_the_kept_copy_is_the_last_one_served_whichever_server_served_it(rf):
+    """Two servers (or two processes of one) keep copies in one cache: an edit undone on one
+    after the other kept the edited page leaves the first version kept, not the edit."""
+    served = {"A": b"%PDF-1.7 nummer 1", "B": b"%PDF-1.7 nummer 2"}
+    server_a = PublicPageCacheMiddleware(lambda request: HttpResponse(served["A"]))
+    server_b = PublicPageCacheMiddleware(lambda request: HttpResponse(served["B"]))
+    for server in (server_a, server_b, server_a):
+        server(rf.get("/checklista.pdf"))
+    assert server_b.last_good("/checklista.pdf").content == served["A"]

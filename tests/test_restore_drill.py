@@ -1,7 +1,8 @@
 """The restore drill: back up, restore into something empty, and check every file's SHA-256.
 
 Runs scripts/restore_drill.py as an operator would, against a scratch database of its own
-(SQLite always; PostgreSQL too when the tests run there) with a few reports and tiny files.
+(SQLite always; PostgreSQL too when the tests run there) with a few reports and tiny files,
+on disk, and in a bucket of the tests' own S3 server.
 """
 
 import json
@@ -17,6 +18,8 @@ import dj_database_url
 import psycopg
 import pytest
 from django.conf import settings
+
+from .conftest import S3_REGION, s3_client
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DRILL = BASE_DIR / "scripts" / "restore_drill.py"
@@ -50,7 +53,7 @@ print(json.dumps([e.file.name for e in stored]))
 """
 
 
-def environment(database_url, media_root, var_dir):
+def environment(database_url, media_root, var_dir, bucket=None):
     env = os.environ.copy()
     env.pop("DATABASE_URL_FILE", None)
     env.update(
@@ -60,6 +63,15 @@ def environment(database_url, media_root, var_dir):
         DJANGO_DEBUG="1",
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
+    if bucket is not None:
+        name, endpoint_url = bucket
+        env.update(
+            PORTAL_S3_BUCKET=name,
+            PORTAL_S3_ENDPOINT_URL=endpoint_url,
+            PORTAL_S3_REGION=S3_REGION,
+            PORTAL_S3_ACCESS_KEY="test",
+            PORTAL_S3_SECRET_KEY="test",
+        )
     return env
 
 
@@ -96,35 +108,62 @@ def postgresql_database():
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), drop
 
 
-@pytest.fixture(scope="module", params=["sqlite", *(["postgresql"] if ON_POSTGRESQL else [])])
+def new_bucket(endpoint_url):
+    client = s3_client(endpoint_url)
+    name = f"bevis-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
+    return client, name
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", "sqlite-s3", *(["postgresql"] if ON_POSTGRESQL else [])]
+)
 def source(request, tmp_path_factory):
-    """A migrated database and media directory holding a few reports with evidence."""
+    """A migrated database and evidence store (a media directory, or a bucket) holding a few
+    reports with evidence."""
     root = tmp_path_factory.mktemp(request.param)
-    if request.param == "sqlite":
+    if request.param.startswith("sqlite"):
         url, drop = f"sqlite:///{root / 'portal.sqlite3'}", lambda: None
     else:
         url, drop = postgresql_database()
+    bucket = None
+    if request.param.endswith("s3"):
+        endpoint_url = request.getfixturevalue("s3_server")
+        bucket = (new_bucket(endpoint_url)[1], endpoint_url)
     media = root / "uploads"
-    env = environment(url, media, root / "var")
+    env = environment(url, media, root / "var", bucket)
     try:
         migrated = run([sys.executable, "manage.py", "migrate", "-v0"], env)
         assert migrated.returncode == 0, migrated.stderr
         result = run([sys.executable, "-c", SEED], env)
         assert result.returncode == 0, result.stderr
-        yield {"url": url, "media": media, "root": root, "names": json.loads(result.stdout)}
+        yield {
+            "url": url,
+            "media": media,
+            "bucket": bucket,
+            "root": root,
+            "names": json.loads(result.stdout),
+        }
     finally:
         drop()
 
 
-def drill(source, media=None):
-    env = environment(source["url"], media or source["media"], source["root"] / "var")
+def drill(source, media=None, bucket=None):
+    env = environment(
+        source["url"], media or source["media"], source["root"] / "var", bucket or source["bucket"]
+    )
     return run([sys.executable, DRILL], env)
 
 
 def test_the_drill_restores_into_an_empty_copy_and_every_sha256_matches(source):
     result = drill(source)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Filerna i" in result.stdout and "arkiverade: 4 filer" in result.stdout
+    assert "arkiverade: 4 filer" in result.stdout
+    if source["bucket"]:
+        assert f"Filerna i bucketen {source['bucket'][0]} arkiverade" in result.stdout
+        assert not source["media"].exists(), "nothing of the evidence is on the disk"
+    else:
+        assert f"Filerna i {source['media']} arkiverade" in result.stdout
     assert "4 filer kontrollerade, alla SHA-256 stämmer" in result.stdout
     if "postgres" in source["url"]:
         assert "pg_dump -Fc" in result.stdout and "borttagen" in result.stdout
@@ -138,14 +177,24 @@ def test_the_drill_restores_into_an_empty_copy_and_every_sha256_matches(source):
 
 
 def test_the_drill_fails_and_names_a_changed_or_missing_file(source, tmp_path):
-    tampered = tmp_path / "uploads"
-    shutil.copytree(source["media"], tampered)
     changed, missing = source["names"][0], source["names"][2]
-    with (tampered / changed).open("ab") as f:
-        f.write(b" en rad till")
-    (tampered / missing).unlink()
-
-    result = drill(source, media=tampered)
+    if source["bucket"]:
+        original, endpoint_url = source["bucket"]
+        client, tampered = new_bucket(endpoint_url)
+        for name in source["names"]:
+            data = client.get_object(Bucket=original, Key=name)["Body"].read()
+            if name == changed:
+                data += b" en rad till"
+            if name != missing:
+                client.put_object(Bucket=tampered, Key=name, Body=data)
+        result = drill(source, bucket=(tampered, endpoint_url))
+    else:
+        tampered = tmp_path / "uploads"
+        shutil.copytree(source["media"], tampered)
+        with (tampered / changed).open("ab") as f:
+            f.write(b" en rad till")
+        (tampered / missing).unlink()
+        result = drill(source, media=tampered)
 
     assert result.returncode != 0
     assert "4 filer kontrollerade, 2 fel" in result.stdout

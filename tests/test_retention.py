@@ -5,10 +5,11 @@ import datetime
 import io
 import logging
 import uuid
-from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.management import call_command
 from django.db import transaction
 
@@ -26,7 +27,7 @@ from incidents.models import (
 from riskassessment.models import Answer, Assessment, RiskQuestion
 from riskassessment.scoring import Level
 
-from .conftest import PLACE, SECRET, sent_report
+from .conftest import PLACE, SECRET, sent_report, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +45,6 @@ def days(name):
 
 def pdf(n):
     return PreparedFile(FILE_NAME, "application/pdf", "pdf", b"%%PDF-1.4 brev nummer %d" % n)
-
-
-def files_on_disk():
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 def sent_with_files(reporter):
@@ -107,21 +103,21 @@ def test_a_closed_report_just_inside_its_period_is_kept_with_its_files(official,
     gallra(incident.closed_at + days("PORTAL_RETENTION_CLOSED_REPORT_DAYS") - SECOND)
     assert Incident.objects.filter(pk=incident.pk).exists()
     assert incident.evidence.count() == 3
-    assert len(files_on_disk()) == 3
+    assert len(stored_files()) == 3
 
 
 def test_a_closed_report_just_past_its_period_is_deleted_with_everything_on_it(
-    official, officer, gallra
+    official, officer, gallra, each_storage
 ):
     incident = closed_report(official, officer)
-    assert len(files_on_disk()) == 3 and TriageChange.objects.exists()
+    assert len(stored_files()) == 3 and TriageChange.objects.exists()
 
     output = gallra(incident.closed_at + days("PORTAL_RETENTION_CLOSED_REPORT_DAYS") + SECOND)
 
     assert not Incident.objects.exists()
     for model in (Evidence, Supplement, InternalNote, ReporterMessage, TriageChange):
         assert not model.objects.exists(), model
-    assert files_on_disk() == []
+    assert stored_files() == []
     assert "avslutade rapporter: 1" in output and incident.reference in output
 
 
@@ -135,15 +131,15 @@ def test_the_access_log_keeps_a_deleted_reports_reference_until_its_own_period(
     assert entry.incident is None and entry.reference == incident.reference
 
 
-def test_only_the_expired_reports_files_leave_the_disk(official, officer, gallra):
+def test_only_the_expired_reports_files_leave_the_storage(official, officer, gallra, each_storage):
     old = closed_report(official, officer)
     kept = sent_with_files(official)
-    kept_files = sorted(Path(e.file.path) for e in kept.evidence.all())
+    kept_files = sorted(e.file.name for e in kept.evidence.all())
 
     gallra(old.closed_at + days("PORTAL_RETENTION_CLOSED_REPORT_DAYS") + SECOND)
 
     assert list(Incident.objects.all()) == [kept]
-    assert files_on_disk() == kept_files
+    assert stored_files() == kept_files
 
 
 def test_an_open_report_is_never_deleted_however_old(official, officer, gallra):
@@ -157,7 +153,7 @@ def test_an_open_report_is_never_deleted_however_old(official, officer, gallra):
     gallra(new.submitted_at + datetime.timedelta(days=100 * 365))
 
     assert set(Incident.objects.all()) == {new, in_progress, reopened}
-    assert len(files_on_disk()) == 6
+    assert len(stored_files()) == 6
 
 
 def test_a_closed_report_without_a_closing_date_is_named_not_silently_kept(
@@ -182,11 +178,11 @@ def test_a_draft_is_kept_until_unchanged_for_the_draft_period_and_then_deleted_w
 
     gallra(incident.updated_at + period - SECOND)
     assert Incident.objects.filter(pk=incident.pk).exists()
-    assert len(files_on_disk()) == 1
+    assert len(stored_files()) == 1
 
     output = gallra(incident.updated_at + period + SECOND)
     assert not Incident.objects.exists() and not Evidence.objects.exists()
-    assert files_on_disk() == []
+    assert stored_files() == []
     assert "utkast: 1" in output and "bevisfiler: 1" in output
 
 
@@ -247,7 +243,7 @@ def test_dry_run_deletes_nothing_but_says_what_would_go(official, officer, gallr
 
     assert Incident.objects.count() == 2
     assert Assessment.objects.count() == 1 and AccessLogEntry.objects.count() == 1
-    assert len(files_on_disk()) == 4
+    assert len(stored_files()) == 4
     assert "inget raderades" in output
     for line in ["avslutade rapporter: 1", "utkast: 1", "bevisfiler: 4", "riskinventeringar: 1"]:
         assert line in output
@@ -267,7 +263,7 @@ def test_the_log_and_summary_give_counts_and_references_never_what_a_report_says
     for content in [SECRET, PLACE, SUPPLEMENT, NOTE, MESSAGE, FILE_NAME, "Medborgardialog"]:
         assert content not in logged
         assert content not in output
-    assert not Incident.objects.exists() and files_on_disk() == []
+    assert not Incident.objects.exists() and stored_files() == []
 
 
 def test_files_stay_when_the_deletion_is_rolled_back(official, officer):
@@ -276,19 +272,26 @@ def test_files_stay_when_the_deletion_is_rolled_back(official, officer):
         Incident.objects.filter(pk=incident.pk).delete_with_files()
         raise RuntimeError("något gick fel innan commit")
     assert Incident.objects.filter(pk=incident.pk).exists()
-    assert len(files_on_disk()) == 3
+    assert len(stored_files()) == 3
+
+
+# What each storage raises when it may not remove a file.
+REFUSALS = {
+    "disk": PermissionError(13, "Permission denied"),
+    "s3": ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "Delete"),
+}
 
 
 def test_a_file_that_cannot_be_removed_is_named_and_fails_the_run(
-    official, gallra, monkeypatch, caplog
+    official, gallra, monkeypatch, caplog, each_storage
 ):
     incident = draft(official)
     name = incident.evidence.get().file.name
 
-    def refuse(name):
-        raise PermissionError(name)
+    def refuse(storage, name):
+        raise REFUSALS[each_storage]
 
-    monkeypatch.setattr(evidence.private_storage, "delete", refuse)
+    monkeypatch.setattr(type(storages["default"]), "delete", refuse)
     with pytest.raises(OSError, match="1 bevisfiler kunde inte tas bort"):
         gallra(incident.updated_at + days("PORTAL_RETENTION_DRAFT_DAYS") + SECOND)
     assert name in caplog.text

@@ -21,7 +21,7 @@ PRODUCTION = {
 
 
 def manage(*args, env):
-    prefixes = ("DJANGO_", "PORTAL_", "DATABASE_", "EMAIL_")
+    prefixes = ("DJANGO_", "PORTAL_", "DATABASE_", "EMAIL_", "REDIS_")
     base = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -218,3 +218,88 @@ def test_a_recipient_that_is_not_an_address_is_named_in_the_error():
     assert "INCIDENT_NOTIFY_EMAILS ska vara e-postadresser" in result.stderr
     assert "'sakerhet'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+CACHES_IN_USE = (
+    "from django.conf import settings as s;"
+    "[print('cache', a, c['BACKEND'], c.get('KEY_PREFIX', '-'), c.get('LOCATION', '-'))"
+    " for a, c in s.CACHES.items()]"
+)
+
+
+def caches_in_use(env):
+    result = manage("shell", "-c", CACHES_IN_USE, env=env)
+    assert result.returncode == 0, result.stderr
+    return [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("cache ")]
+
+
+def test_one_server_keeps_its_caches_in_memory_and_on_disk():
+    backends = {alias: backend for alias, backend, *_ in caches_in_use({"DJANGO_DEBUG": "1"})}
+    assert backends == {
+        "default": "django.core.cache.backends.locmem.LocMemCache",
+        "pdf": "django.core.cache.backends.filebased.FileBasedCache",
+        "kept": "django.core.cache.backends.filebased.FileBasedCache",
+    }
+
+
+def test_with_redis_url_every_cache_is_in_redis_under_a_prefix_of_its_own(tmp_path):
+    secret = tmp_path / "redis-url"
+    secret.write_text("redis://:hemligt@cache.example.se:6379/2\n")
+    env = {"DJANGO_DEBUG": "1", "REDIS_URL_FILE": str(secret)}
+    rows = caches_in_use(env)
+    assert {backend for _, backend, _, _ in rows} == {"portal.cache.RedisCache"}
+    assert {location for *_, location in rows} == {"redis://:hemligt@cache.example.se:6379/2"}
+    assert sorted(prefix for _, _, prefix, _ in rows) == ["portal", "portal-kept", "portal-pdf"]
+
+
+def test_a_redis_url_that_is_not_one_is_named_in_the_error():
+    result = manage("check", env={"DJANGO_DEBUG": "1", "REDIS_URL": "cache.example.se:6379"})
+    assert result.returncode != 0
+    assert "REDIS_URL ska börja med redis://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+STORAGE_IN_USE = (
+    "from django.core.files.storage import storages; s = storages['default'];"
+    "print('storage', type(s).__name__, getattr(s, 'bucket_name', '-'),"
+    " getattr(s, 'default_acl', '-'), getattr(s, 'secret_key', '-'))"
+)
+
+
+def storage_in_use(env):
+    result = manage("shell", "-c", STORAGE_IN_USE, env=env)
+    assert result.returncode == 0, result.stderr
+    return next(line.split()[1:] for line in result.stdout.splitlines() if line[:8] == "storage ")
+
+
+def test_one_server_keeps_the_evidence_on_its_disk():
+    assert storage_in_use({"DJANGO_DEBUG": "1"})[0] == "FileSystemStorage"
+
+
+def test_with_a_bucket_the_evidence_is_in_object_storage_with_the_key_from_a_file(tmp_path):
+    secret = tmp_path / "s3-secret"
+    secret.write_text("hemlig-nyckel\n")
+    env = {
+        "DJANGO_DEBUG": "1",
+        "PORTAL_S3_BUCKET": "personsakerhet-bevis",
+        "PORTAL_S3_ENDPOINT_URL": "https://s3.example.se",
+        "PORTAL_S3_REGION": "eu-north-1",
+        "PORTAL_S3_ACCESS_KEY": "portalen",
+        "PORTAL_S3_SECRET_KEY_FILE": str(secret),
+    }
+    assert storage_in_use(env) == ["S3Storage", "personsakerhet-bevis", "None", "hemlig-nyckel"]
+
+
+def test_half_a_key_pair_for_the_bucket_is_refused():
+    env = {"DJANGO_DEBUG": "1", "PORTAL_S3_BUCKET": "bevis", "PORTAL_S3_ACCESS_KEY": "portalen"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "Ange både PORTAL_S3_ACCESS_KEY och PORTAL_S3_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_object_store_address_without_https_is_named_in_the_error():
+    env = {"DJANGO_DEBUG": "1", "PORTAL_S3_BUCKET": "bevis", "PORTAL_S3_ENDPOINT_URL": "s3.se"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "PORTAL_S3_ENDPOINT_URL ska vara objektlagrets adress" in result.stderr
