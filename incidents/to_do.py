@@ -19,7 +19,7 @@ def reports_to_do(request: HttpRequest) -> list[ToDo]:
     if not is_verified_officer(request.user):
         return []
     # One pass over the open reports, not over the closed ones that a decade piles up: on
-    # PostgreSQL read from the index of the open reports alone (migration 0009), which is
+    # PostgreSQL read from the index of the open reports alone (migration 0010), which is
     # why what is counted is the status (never empty), a column the index holds, not the id.
     counts = Incident.objects.open().aggregate(
         untriaged=Count("status", filter=Q(status=Incident.Status.NY)),

@@ -33,7 +33,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0008_postgresql_search_and_statistics_indexes"),
+        ("incidents", "0009_evidence_in_the_default_storage"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
