@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from portal import mail
 from portal.models import User
 from portal.security import is_verified_officer
+from portal.words import counted
 
 from .evidence import PreparedFile, private_storage, remember_written
 from .evidence import atomic as atomic_with_files
@@ -99,6 +100,14 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
     def reported_by(self, user: User) -> Self:
         return self.filter(reporter=user)
+
+    def visible_to(self, user: User) -> Self:
+        """Its author's own reports; and to the security officers, every sent report (a
+        draft is its author's alone until it is sent)."""
+        mine = Q(reporter=user)
+        if is_verified_officer(user):
+            return self.filter(mine | Q(submitted_at__isnull=False))
+        return self.filter(mine)
 
     def made_by_form(self, token: uuid.UUID | str | None) -> Self:
         """The report the form with this submission_token has made, if it has: the same form
@@ -446,6 +455,19 @@ class Incident(models.Model):
         if self.has_unread_news:
             self.seen_by_reporter_at = timezone.now()
             Incident.objects.filter(pk=self.pk).update(seen_by_reporter_at=self.seen_by_reporter_at)
+
+    def record_police_bundle(self, user: User, *, files: int) -> AccessLogEntry:
+        """The report, with its evidence, taken out of the portal as the PDF for the police."""
+        return AccessLogEntry.objects.create(
+            incident=self,
+            reference=self.reference or "",
+            user=user,
+            user_email=user.email,
+            action=AccessLogEntry.Action.EXPORT,
+            exported="Underlag till polisanmälan (PDF) med "
+            + counted(files, "bevisfil", "bevisfiler"),
+            rows=1,
+        )
 
     def record_access(self, user: User, *, evidence: Evidence | None = None) -> None:
         AccessLogEntry.objects.create(
@@ -988,10 +1010,10 @@ class AccessLogEntryQuerySet(models.QuerySet["AccessLogEntry"]):
 
 
 class AccessLogEntry(models.Model):
-    """Every opening of a report in the admin and every download of evidence, the
-    reporter's own downloads included (the reporter's own page of the report is not
-    logged). Read-only for everyone; the reference and the e-mail address are copied so
-    the row outlives both."""
+    """Every opening of a report in the admin, every download of evidence and of the
+    underlag till polisanmälan, the reporter's own downloads included (the reporter's own
+    page of the report is not logged). Read-only for everyone; the reference and the e-mail
+    address are copied so the row outlives both."""
 
     class Action(models.TextChoices):
         VISNING = "visning", "Visade rapporten"

@@ -13,6 +13,11 @@ urlpatterns = [
     path("mina-rapporter/<int:pk>/kvitto/", views.receipt, name="receipt"),
     path("mina-rapporter/<int:pk>/komplettera/", views.supplement, name="supplement"),
     path("mina-rapporter/<int:pk>/polisanmalan/", views.police_report, name="police_report"),
+    path(
+        "mina-rapporter/<int:pk>/underlag-polisanmalan.pdf",
+        views.police_bundle_pdf,
+        name="police_bundle",
+    ),
     path("mina-rapporter/<int:pk>/ta-bort/", views.confirm_delete_draft, name="confirm_delete"),
     path("mina-rapporter/<int:pk>/radera/", views.delete_draft, name="delete_draft"),
     path(

@@ -18,7 +18,7 @@ from guidance.rendering import checklist
 from portal.models import User
 from portal.security import AuthenticatedHttpRequest, KeptThroughLogin
 
-from . import evidence
+from . import evidence, police_bundle
 from .forms import CallLogForm, PoliceReportForm, ReportForm, SupplementForm, reply_form
 from .models import (
     CallLog,
@@ -456,3 +456,24 @@ def _call_log_reported(request: HttpRequest, log: CallLog) -> HttpResponse:
         "det som saknas och tryck på Skicka rapporten. Utkastet syns bara för dig.",
     )
     return redirect("incidents:draft", log.incident_id)
+
+
+def _get_sent_report_for_reader(user: User, pk: int) -> Incident:
+    """A sent report its author, or a security officer with the second factor given, may read
+    in full; anyone else gets 404, as if it did not exist."""
+    return get_object_or_404(Incident.objects.visible_to(user).submitted(), pk=pk)
+
+
+@login_required
+@never_cache
+def police_bundle_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Underlag till polisanmälan: the report, its course and its evidence as one PDF. Every
+    download is in the access log, the reporter's own too: the file leaves the portal."""
+    incident = _get_sent_report_for_reader(request.user, pk)
+    pdf, files = police_bundle.render(incident)
+    incident.record_police_bundle(request.user, files=files)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="underlag-polisanmalan-{incident.reference}.pdf"'
+    )
+    return response
