@@ -16,7 +16,7 @@ from PIL import Image
 
 from incidents import evidence
 from incidents.models import AccessLogEntry, Evidence, InternalNote
-from incidents.police_bundle import evidence_fetcher
+from incidents.police_bundle import evidence_fetcher, for_print
 
 from .conftest import PLACE, SECRET, login_verified, png_upload, sent_report
 from .test_incident_evidence import pdf_upload
@@ -194,12 +194,23 @@ def test_evidence_images_are_pages_of_the_bundle(logged_in, report, tmp_path):
     sizes = sorted((int(row.split()[3]), int(row.split()[4])) for row in listed)
     assert sizes == [(20, 10), (30, 40)]
     assert len({row.split()[0] for row in listed}) == 2
+    # As JPEG, the stored PNG too: WeasyPrint would compress a PNG again, slowly.
+    assert [row.split()[8] for row in listed] == ["jpeg", "jpeg"]
+
+
+def test_a_transparent_image_is_printed_on_white():
+    buffer = io.BytesIO()
+    Image.new("RGBA", (4, 4), (255, 0, 0, 0)).save(buffer, "PNG")
+    item = Evidence(content_type="image/png")
+    printed = Image.open(io.BytesIO(for_print(item, buffer.getvalue())))
+    assert printed.format == "JPEG" and printed.getpixel((1, 1)) == (255, 255, 255)
 
 
 def test_the_bundle_fetches_nothing_but_the_reports_own_evidence(report):
     fetcher = evidence_fetcher(list(report.evidence.all()))
     item = report.evidence.first()
-    assert fetcher.fetch(f"evidence:{item.pk}").read()[:4] == b"\x89PNG"
+    printed = Image.open(io.BytesIO(fetcher.fetch(f"evidence:{item.pk}").read()))
+    assert item.original_name == "skarmdump.png" and printed.size == (20, 10)
     for elsewhere in [
         "https://example.com/bild.png",
         "file:///etc/passwd",
