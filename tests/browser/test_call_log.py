@@ -30,10 +30,10 @@ KEPT_IN_THE_BROWSER = """async () => {
 }"""
 
 
-def saved_on_the_server(server):
+def saved_on_the_server(server, email=EMAIL):
     return server.shell(
         "from incidents.models import CallLog;"
-        f"print(repr(CallLog.objects.get(incident__reporter__email={EMAIL!r}).said))"
+        f"print(repr(CallLog.objects.get(incident__reporter__email={email!r}).said))"
     )
 
 
@@ -76,4 +76,29 @@ def test_the_call_log_on_a_phone_saves_on_the_server_as_it_is_typed(new_page, po
     expect(page.get_by_label("Vad hände under?")).to_have_value(re.compile(re.escape(SAID)))
     hot = page.get_by_role("group", name=re.compile("Vad var det")).get_by_label("Hot", exact=True)
     expect(hot).to_be_checked()
+    assert page.csp_errors == []
+
+
+def test_a_visitor_writes_in_the_call_log_and_logs_in_to_save_it(new_page, portal, server):
+    email = "vera.visitor@example.se"
+    server.shell(
+        "from portal.models import User;"
+        f"User.objects.create_user({email!r}, {PASSWORD!r}, full_name='Vera Visitor'); print('ok')"
+    )
+    page = new_page("telefon", viewport=PHONE_390)
+    page.goto(portal + "/")
+    page.get_by_role("link", name=re.compile("Hotfullt samtal")).click()
+    expect(page.get_by_text("Du är inte inloggad.")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Vad säger personen? Skriv ordagrant").fill(SAID)
+    page.get_by_role("button", name="Logga in och spara").click()
+
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_label("Vad säger personen? Skriv ordagrant")).to_have_value(SAID)
+    # The page's script saves what came back through the login at once.
+    expect(page.locator("#autosave-status")).to_contain_text("Sparad kl.")
+    assert saved_on_the_server(server, email) == repr(SAID)
+    assert axe_violations(page) == []
     assert page.csp_errors == []
