@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import segno
@@ -20,20 +21,27 @@ LINK = re.compile(r'<a href="(?P<href>[^"]*)">(?P<text>.*?)</a>', re.S)
 
 
 def render_pdf(
-    html: str, stylesheets: Sequence[str] = ("css/print.css",), *, one_page: bool = False
+    html: str,
+    stylesheets: Sequence[str] = ("css/print.css",),
+    *,
+    one_page: bool = False,
+    url_fetcher: Any = None,
 ) -> bytes:
     """A4 PDF from HTML, styled by the given static stylesheets (the shared print.css first).
 
     one_page: the document is a card meant to be one sheet. When an edit has made its text
     longer, the type is made a little smaller, step by step, rather than spilling onto a
-    second page (its stylesheet sets its sizes in rem for this)."""
+    second page (its stylesheet sets its sizes in rem for this).
+
+    url_fetcher: a weasyprint.urls.URLFetcher for the images the HTML refers to, instead of
+    WeasyPrint's own, which would fetch any address."""
     # Imported here: WeasyPrint takes a noticeable time to import, and only the
     # PDF views need it.
     from weasyprint import CSS, HTML
 
     # PDF/UA: a tagged PDF with its language and title, so screen readers can read it.
     options = {"pdf_variant": "pdf/ua-1"}
-    source = HTML(string=html, base_url=settings.PORTAL_BASE_URL)
+    source = HTML(string=html, base_url=settings.PORTAL_BASE_URL, url_fetcher=url_fetcher)
     styles = [CSS(filename=_static_file(name)) for name in stylesheets]
     document = source.render(stylesheets=styles, **options)
     for percent in (94, 88, 82, 76) if one_page else ():

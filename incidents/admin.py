@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -294,13 +294,13 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     paginator = BoundedPaginator
     show_full_result_count = False
     list_select_related = ["reporter", "handler"]
-    readonly_fields = REPORT_FIELDS
+    readonly_fields = (*REPORT_FIELDS, "police_bundle")
     fieldsets = [
         (
             "Handläggning",
             {"fields": [f for f in (*Incident.TRIAGE_FIELDS, "version") if f not in POLICE_FIELDS]},
         ),
-        ("Polisanmälan", {"fields": POLICE_FIELDS}),
+        ("Polisanmälan", {"fields": [*POLICE_FIELDS, "police_bundle"]}),
         ("Det som rapporterades", {"fields": REPORT_FIELDS}),
     ]
     inlines = [
@@ -457,6 +457,14 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
                 entry.author = request.user
                 entry.incident = form.instance
                 entry.save()
+
+    @admin.display(description="underlag till polisanmälan")
+    def police_bundle(self, obj):
+        # The same PDF the reporter downloads from their page, and logged the same way.
+        return format_html(
+            '<a href="{}">Ladda ned underlaget (PDF)</a>',
+            reverse("incidents:police_bundle", args=[obj.pk]),
+        )
 
     @admin.display(description="vad det var")
     def kinds_display(self, obj):

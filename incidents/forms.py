@@ -12,7 +12,16 @@ from django.utils.html import format_html, format_html_join
 from portal.models import User
 
 from . import evidence
-from .models import MAX_TEXT, Consequence, Incident, Kind, PoliceReport, ReporterMessage, Severity
+from .models import (
+    MAX_TEXT,
+    CallLog,
+    Consequence,
+    Incident,
+    Kind,
+    PoliceReport,
+    ReporterMessage,
+    Severity,
+)
 
 TOO_LONG = (
     "Texten är %(show_value)d tecken. Här ryms högst %(limit_value)d tecken. Korta den, eller "
@@ -168,6 +177,62 @@ class ReportForm(forms.ModelForm):
             "Skriv datumet som år-månad-dag, till exempel 2026-03-14."
         )
         self.fields["occurred_time"].error_messages["invalid"] = (
+            "Skriv klockslaget som timmar:minuter, till exempel 14:30."
+        )
+
+
+class CallLogForm(forms.ModelForm):
+    """The plan's advice on a threat by telephone, as questions to answer while the call goes
+    on. Nothing is required: a word written down is better than none."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = CallLog
+        fields = list(CallLog.TEXT_FIELDS)
+        labels = {
+            "said": "Vad säger personen? Skriv ordagrant",
+            "wants": "Vad vill personen? Vad hotar hen med?",
+            "voice": "Röst och sätt att tala",
+            "background": "Ljud i bakgrunden",
+            "number_shown": "Numret som visades",
+            "call_time": "Klockslag när samtalet kom",
+            "duration": "Hur länge pågick samtalet?",
+            "listener": "Lyssnade någon annan med?",
+        }
+        help_texts = {
+            "said": "Med personens egna ord, så exakt du kan. Det gör inget om det blir osorterat.",
+            "wants": "Fråga: ”Har jag förstått rätt att du ska …?” Skriv vad hen svarar, och om "
+            "hen bekräftar hotet.",
+            "voice": "Man eller kvinna, ungefärlig ålder, dialekt eller brytning, lugn eller "
+            "upprörd, förställd röst.",
+            "background": "Till exempel trafik, röster, musik, utrop, maskiner eller djur.",
+            "number_shown": "Skriv ”dolt nummer” om inget nummer visades.",
+            "call_time": "Ändra om samtalet kom före klockslaget som står här. Skrivs som 14:30.",
+            "duration": "Till exempel ”ungefär 5 minuter”.",
+            "listener": "Skriv namnet på den som lyssnade. Spelade du in samtalet kan du lägga "
+            "till inspelningen som bevis i rapporten.",
+        }
+        widgets = {
+            "said": forms.Textarea(attrs={"rows": 6}),
+            "wants": forms.Textarea(attrs={"rows": 3}),
+            "voice": forms.Textarea(attrs={"rows": 2}),
+            "background": forms.Textarea(attrs={"rows": 2}),
+            "number_shown": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+            "call_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "listener": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # The browser would cut a long paste short without a word; the server says so.
+            field.widget.attrs.pop("maxlength", None)
+            field.error_messages["max_length"] = (
+                "Texten är %(show_value)d tecken. Här ryms högst %(limit_value)d tecken. Korta "
+                "den, eller skriv resten i rapporten."
+            )
+        self.fields["call_time"].error_messages["invalid"] = (
             "Skriv klockslaget som timmar:minuter, till exempel 14:30."
         )
 

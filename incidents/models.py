@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from portal import mail
 from portal.models import User
 from portal.security import is_verified_officer
+from portal.words import counted
 
 from .evidence import PreparedFile, remember_written
 from .evidence import atomic as atomic_with_files
@@ -100,6 +101,14 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
     def reported_by(self, user: User) -> Self:
         return self.filter(reporter=user)
+
+    def visible_to(self, user: User) -> Self:
+        """Its author's own reports; and to the security officers, every sent report (a
+        draft is its author's alone until it is sent)."""
+        mine = Q(reporter=user)
+        if is_verified_officer(user):
+            return self.filter(mine | Q(submitted_at__isnull=False))
+        return self.filter(mine)
 
     def made_by_form(self, token: uuid.UUID | str | None) -> Self:
         """The report the form with this submission_token has made, if it has: the same form
@@ -447,6 +456,19 @@ class Incident(models.Model):
         if self.has_unread_news:
             self.seen_by_reporter_at = timezone.now()
             Incident.objects.filter(pk=self.pk).update(seen_by_reporter_at=self.seen_by_reporter_at)
+
+    def record_police_bundle(self, user: User, *, files: int) -> AccessLogEntry:
+        """The report, with its evidence, taken out of the portal as the PDF for the police."""
+        return AccessLogEntry.objects.create(
+            incident=self,
+            reference=self.reference or "",
+            user=user,
+            user_email=user.email,
+            action=AccessLogEntry.Action.EXPORT,
+            exported="Underlag till polisanmälan (PDF) med "
+            + counted(files, "bevisfil", "bevisfiler"),
+            rows=1,
+        )
 
     def record_access(self, user: User, *, evidence: Evidence | None = None) -> None:
         AccessLogEntry.objects.create(
@@ -838,16 +860,163 @@ class ReporterMessage(models.Model):
         return f"Meddelande {_local(self.created_at)}"
 
 
+class CallLogQuerySet(models.QuerySet["CallLog"]):
+    def written_by(self, user: User) -> Self:
+        return self.filter(incident__reporter=user)
+
+    def made_by_form(self, token: uuid.UUID | str | None) -> Self:
+        """The log the page with this submission_token has started, if it has."""
+        return self.filter(incident__in=Incident.objects.made_by_form(token))
+
+
+class CallLog(models.Model):
+    """What an official writes down during a threatening call, or right after it: the plan's
+    advice on a threat by telephone ("Dokumentera det som sägs, lyssna efter speciella ljud
+    ... få personen att bekräfta sitt hot") as questions.
+
+    It is kept on the server while it is typed, never in the browser, where the next user of
+    a shared phone could read it. It hangs on a draft report (Hot, by telephone), so it is its
+    author's alone as every draft is, is listed with their drafts and goes with the draft
+    when it is deleted or gallrad. to_report() writes it into the draft, to complete and send
+    in the report form."""
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, related_name="call_log", verbose_name="rapport"
+    )
+    # Stamped by the server when the log is made, whatever the phone's clock says.
+    started_at = models.DateTimeField("loggen påbörjad", auto_now_add=True)
+    # Each field its share of the report's MAX_TEXT, so that what the log writes into a
+    # field of the report (what was said and what the caller wanted into "Vad hände under")
+    # fits there: a whole call, word for word, is some thousand words.
+    said = models.TextField("det som sades", max_length=6_000, blank=True)
+    wants = models.TextField("vad personen ville", max_length=3_000, blank=True)
+    voice = models.TextField("röst och sätt att tala", max_length=3_000, blank=True)
+    background = models.TextField("ljud i bakgrunden", max_length=3_000, blank=True)
+    number_shown = models.CharField("numret som visades", max_length=50, blank=True)
+    call_time = models.TimeField("klockslag när samtalet kom", null=True, blank=True)
+    duration = models.CharField("hur länge samtalet pågick", max_length=50, blank=True)
+    listener = models.TextField("lyssnade någon annan med", max_length=3_000, blank=True)
+    updated_at = models.DateTimeField("senast sparad", auto_now=True)
+    reported_at = models.DateTimeField("gjord till rapport", null=True, blank=True)
+
+    TEXT_FIELDS = (
+        "said", "wants", "voice", "background", "number_shown", "call_time", "duration",
+        "listener",
+    )  # fmt: skip
+
+    objects = CallLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "samtalslogg"
+        verbose_name_plural = "samtalsloggar"
+
+    def __str__(self):
+        return f"Samtalslogg {_local(self.started_at)}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:call_log", args=[self.pk])
+
+    @classmethod
+    def start(cls, author: User, token: uuid.UUID) -> CallLog:
+        """A new log with its draft report, made once for the page with this token however
+        often its first saves arrive (see once_per_form). The one made first is returned,
+        which is someone else's if the token was theirs: the caller checks."""
+
+        def make() -> CallLog:
+            incident = Incident.objects.create(
+                reporter=author,
+                submission_token=token,
+                kinds=[Kind.HOT],
+                channel=Channel.TELEFON,
+                timing=Timing.HAR_HANT,
+                occurred_on=timezone.localdate(),
+            )
+            return cls.objects.create(incident=incident)
+
+        return once_per_form(cls.objects.made_by_form(token).select_related("incident"), make)
+
+    def write(self, **values: Any) -> None:
+        """Save what is typed so far. The draft counts as changed too, so that a log in use is
+        not gallrad as a forgotten draft, and Mina rapporter shows when it was last saved."""
+        assert set(values) <= set(self.TEXT_FIELDS), "only what the official writes"
+        for name, value in values.items():
+            setattr(self, name, value)
+        with transaction.atomic():
+            self.save(update_fields=[*values, "updated_at"])
+            Incident.objects.filter(pk=self.incident_id).update(updated_at=timezone.now())
+
+    @transaction.atomic
+    def to_report(self) -> Incident:
+        """Write the log into its draft report, once: what was said into what happened, the
+        caller's voice, number and background into the description of the person, whoever
+        listened in as a witness. Anything already in a field of the draft stays, with the
+        log's text after it."""
+        incident = Incident.objects.select_for_update().get(pk=self.incident_id)
+        assert incident.is_draft, "a sent report is not written into"
+        if self.reported_at is not None:
+            return incident
+        started = timezone.localtime(self.started_at)
+        when = self.call_time or started.time().replace(second=0, microsecond=0)
+        call = f"Hotfullt telefonsamtal kl. {when:%H:%M}"
+        if self.duration:
+            call += f", som pågick {self.duration}"
+        call += (
+            f". Antecknat under eller direkt efter samtalet (loggen påbörjades {started:%H:%M})."
+        )
+        during = _joined(
+            call,
+            _headed("Det som sades, ordagrant", self.said),
+            _headed("Vad personen ville, och hur hotet bekräftades", self.wants),
+        )
+        person = _joined(
+            _headed("Numret som visades", self.number_shown),
+            _headed("Röst och sätt att tala", self.voice),
+            _headed("Ljud i bakgrunden", self.background),
+        )
+        for field, text in [
+            ("during", during),
+            ("perpetrator_description", person),
+            ("witnesses", self.listener),
+        ]:
+            setattr(incident, field, _joined(getattr(incident, field), text))
+        if not incident.place:
+            incident.place = "Telefonsamtal" + (
+                f" från {self.number_shown}" if self.number_shown else ""
+            )
+        incident.kinds = list(dict.fromkeys([*incident.kinds, Kind.HOT]))
+        incident.channel = Channel.TELEFON
+        incident.occurred_on = incident.occurred_on or started.date()
+        incident.occurred_time = incident.occurred_time or when
+        incident.timing = incident.timing or Timing.HAR_HANT
+        incident.save()
+        self.reported_at = timezone.now()
+        self.save(update_fields=["reported_at", "updated_at"])
+        return incident
+
+
+def _headed(heading: str, text: str) -> str:
+    return f"{heading}:\n{text.strip()}" if text.strip() else ""
+
+
+def _joined(*parts: str) -> str:
+    """The parts that have something in them, a blank line apart; a part already there once."""
+    kept: list[str] = []
+    for part in parts:
+        if part.strip() and part.strip() not in kept:
+            kept.append(part.strip())
+    return "\n\n".join(kept)
+
+
 class AccessLogEntryQuerySet(models.QuerySet["AccessLogEntry"]):
     def past_retention(self, now: datetime) -> Self:
         return self.filter(at__lt=now - timedelta(days=settings.PORTAL_RETENTION_ACCESS_LOG_DAYS))
 
 
 class AccessLogEntry(models.Model):
-    """Every opening of a report in the admin and every download of evidence, the
-    reporter's own downloads included (the reporter's own page of the report is not
-    logged). Read-only for everyone; the reference and the e-mail address are copied so
-    the row outlives both."""
+    """Every opening of a report in the admin, every download of evidence and of the
+    underlag till polisanmälan, the reporter's own downloads included (the reporter's own
+    page of the report is not logged). Read-only for everyone; the reference and the e-mail
+    address are copied so the row outlives both."""
 
     class Action(models.TextChoices):
         VISNING = "visning", "Visade rapporten"

@@ -4,9 +4,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
@@ -17,13 +18,23 @@ from guidance.rendering import checklist
 from portal.models import User
 from portal.security import AuthenticatedHttpRequest, KeptThroughLogin
 
-from . import evidence
-from .forms import PoliceReportForm, ReportForm, SupplementForm, reply_form
-from .models import Evidence, Incident, PoliceReport, ReporterMessage, Supplement, once_per_form
+from . import evidence, police_bundle
+from .forms import CallLogForm, PoliceReportForm, ReportForm, SupplementForm, reply_form
+from .models import (
+    CallLog,
+    Evidence,
+    Incident,
+    PoliceReport,
+    ReporterMessage,
+    Supplement,
+    once_per_form,
+)
 
 KEPT_REPORT = KeptThroughLogin("incidents:report")
 KEPT_SUPPLEMENT = KeptThroughLogin("incidents:supplement")
 KEPT_POLICE_REPORT = KeptThroughLogin("incidents:police_report")
+# A visitor may write in the call log and log in to save it: what they wrote goes with them.
+KEPT_CALL_LOG = KeptThroughLogin("incidents:call_log", visitors_too=True)
 
 
 def _get_incident_for_user(user: User, pk: int) -> Incident:
@@ -123,7 +134,10 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/mine.html",
-        {"reports": incidents.submitted(), "drafts": incidents.drafts().order_by("-updated_at")},
+        {
+            "reports": incidents.submitted(),
+            "drafts": incidents.drafts().select_related("call_log").order_by("-updated_at"),
+        },
     )
 
 
@@ -329,4 +343,137 @@ def evidence_file(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) 
         handle, as_attachment=True, filename=item.download_name, content_type=item.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _get_call_log_for_user(user: User, pk: int) -> CallLog:
+    """A call log its author may open; anyone else gets 404, as if it did not exist."""
+    return get_object_or_404(CallLog.objects.written_by(user).select_related("incident"), pk=pk)
+
+
+def _call_log_for_token(user: User, token: str | None) -> CallLog | None:
+    """The log this page has already started, if a save comes again before the page knows
+    its address. A token of someone else's report, or of a report without a log, is a 404."""
+    incident = Incident.objects.made_by_form(token).select_related("call_log").first()
+    if incident is None:
+        return None
+    if incident.reporter_id != user.pk or not hasattr(incident, "call_log"):
+        raise Http404
+    return incident.call_log
+
+
+def _is_autosave(request: HttpRequest) -> bool:
+    """A save made by static/js/call-log.js while the official writes: answered in JSON."""
+    return request.headers.get("X-Autosave") == "1"
+
+
+@sensitive_post_parameters()
+@never_cache
+def call_log(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Hotfullt samtal: a log to keep during a threatening call, saved as it is typed.
+    Not @login_required: a visitor may use it as a plain form, or log in to save it, and a
+    login that runs out during a call must not lose a word."""
+    if not request.user.is_authenticated:
+        return _call_log_without_login(request, pk)
+    log = _get_call_log_for_user(request.user, pk) if pk else None
+    if request.method == "POST" and log is None:
+        log = _call_log_for_token(request.user, request.POST.get("submission_token"))
+    if log is not None and (log.reported_at or not log.incident.is_draft):
+        return _call_log_reported(request, log)
+    form = CallLogForm(request.POST or None, instance=log)
+    if not form.is_bound:
+        return _call_log_page(request, form, log)
+    if not form.is_valid():
+        if _is_autosave(request):
+            return JsonResponse(
+                {"errors": [e for es in form.errors.values() for e in es]}, status=400
+            )
+        return _call_log_page(request, form, log)
+    if log is None:
+        log = CallLog.start(request.user, form.cleaned_data["submission_token"])
+        if log.incident.reporter_id != request.user.pk:
+            raise Http404  # a token of someone else's log, sent at the same instant as theirs
+    log.write(**{name: form.cleaned_data[name] for name in CallLog.TEXT_FIELDS})
+    if _is_autosave(request):
+        saved = timezone.localtime(log.updated_at)
+        return JsonResponse({"saved_at": f"{saved:%H:%M}", "url": log.get_absolute_url()})
+    if request.POST.get("action") == "rapport":
+        return _call_log_reported(request, log)
+    messages.success(request, "Samtalsloggen är sparad. Den syns bara för dig.")
+    return redirect(log)
+
+
+def _call_log_page(request: HttpRequest, form: CallLogForm, log: CallLog | None) -> HttpResponse:
+    restored = False
+    if not form.is_bound:
+        form.initial["submission_token"] = log.incident.submission_token if log else uuid.uuid4()
+        if log is None:
+            # When the page was opened: the call came then, or a little before.
+            form.initial["call_time"] = timezone.localtime().time().replace(second=0, microsecond=0)
+        kept = KEPT_CALL_LOG.take_initial(request, form) if request.GET.get("aterstall") else None
+        if kept:
+            form.initial.update(kept)
+            # Not saved yet: the page's script saves it at once, the Spara button without it.
+            restored = True
+            messages.info(
+                request,
+                "Du loggade in, så det du skrev i samtalsloggen finns kvar nedan. Tryck på "
+                "Spara så att det sparas.",
+            )
+    return render(
+        request, "incidents/call_log.html", {"form": form, "log": log, "restored": restored}
+    )
+
+
+def _call_log_without_login(request: HttpRequest, pk: int | None) -> HttpResponse:
+    """A visitor gets the log as a plain form, to use on paper or to log in and save. A
+    POST (a visitor's, or an official's whose login ran out) keeps what was written through
+    the login, and the log's page gives it back."""
+    if request.method != "POST":
+        if pk is not None:
+            return redirect_to_login(request.get_full_path())
+        return render(request, "incidents/call_log.html", {"form": CallLogForm(), "log": None})
+    KEPT_CALL_LOG.keep(request, CallLogForm(request.POST))
+    login = redirect_to_login(request.path + "?aterstall=1")
+    if _is_autosave(request):
+        return JsonResponse({"login": login.url}, status=401)
+    return login
+
+
+def _call_log_reported(request: HttpRequest, log: CallLog) -> HttpResponse:
+    """The log made into its report (once), and the report form to complete and send it."""
+    if log.incident.is_draft:
+        log.to_report()
+    if _is_autosave(request):
+        return JsonResponse(
+            {"report": reverse("incidents:draft", args=[log.incident_id])}, status=409
+        )
+    if not log.incident.is_draft:
+        return redirect(log.incident)
+    messages.info(
+        request,
+        "Samtalsloggen är nu ett utkast till en rapport om hot per telefon. Kontrollera, fyll i "
+        "det som saknas och tryck på Skicka rapporten. Utkastet syns bara för dig.",
+    )
+    return redirect("incidents:draft", log.incident_id)
+
+
+def _get_sent_report_for_reader(user: User, pk: int) -> Incident:
+    """A sent report its author, or a security officer with the second factor given, may read
+    in full; anyone else gets 404, as if it did not exist."""
+    return get_object_or_404(Incident.objects.visible_to(user).submitted(), pk=pk)
+
+
+@login_required
+@never_cache
+def police_bundle_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Underlag till polisanmälan: the report, its course and its evidence as one PDF. Every
+    download is in the access log, the reporter's own too: the file leaves the portal."""
+    incident = _get_sent_report_for_reader(request.user, pk)
+    pdf, files = police_bundle.render(incident)
+    incident.record_police_bundle(request.user, files=files)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="underlag-polisanmalan-{incident.reference}.pdf"'
+    )
     return response

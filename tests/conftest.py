@@ -197,8 +197,9 @@ def it_staff(db):
     )
 
 
-def post_after_idle_timeout(client, user, path, data):
-    """The official logs in, writes for longer than the idle time-out, then sends."""
+def post_after_idle_timeout(client, user, path, data, **extra):
+    """The official logs in, writes for longer than the idle time-out, then sends (extra:
+    as for client.post, headers=... say)."""
     import time
     from unittest import mock
 
@@ -206,7 +207,7 @@ def post_after_idle_timeout(client, user, path, data):
     client.get("/mina-sidor/")
     later = time.time() + settings.PORTAL_IDLE_TIMEOUT + 60
     with mock.patch("portal.security.time.time", return_value=later):
-        return client.post(path, data)
+        return client.post(path, data, **extra)
 
 
 @pytest.hookimpl(wrapper=True)

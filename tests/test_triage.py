@@ -259,7 +259,8 @@ def test_the_handler_choice_offers_only_security_officers(client, officer, offic
     assert list(form.fields["handler"].queryset) == [officer]
     assert "– Ingen handläggare –" in page.text and "– Inte bedömd –" in page.text
     assert "Select an option" not in page.text
-    assert f"/mina-rapporter/{incident.pk}/" not in page.text  # no "view on site" for officers
+    # No "view on site" for officers: the reporter's page is theirs alone.
+    assert f'href="/mina-rapporter/{incident.pk}/"' not in page.text
 
 
 @pytest.mark.django_db(transaction=True)
