@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0008_postgresql_search_and_statistics_indexes"),
+        ("incidents", "0010_open_reports_index"),
     ]
 
     operations = [
