@@ -1,5 +1,6 @@
 import io
 import os
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -230,3 +231,29 @@ class RefusesBertil(EmailBackend):
 class ServerDown(EmailBackend):
     def open(self):
         raise ConnectionRefusedError("e-postservern svarar inte")
+
+
+# Two at once (PostgreSQL: SQLite serialises all writers, so there is no race to test)
+
+
+def in_threads(count, work):
+    """work(i) for i in range(count), each in a thread of its own with its own connection to
+    the database, all started at the same instant. Returns the results and the errors."""
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
