@@ -6,18 +6,24 @@ and how long triage and closing took. A year is shown beside the year before.
 
 Only counts and times leave this module: never what a report says.
 
-The database does the counting, in a number of queries that does not grow with the reports,
-the same on SQLite and PostgreSQL: the year's reports grouped by their answers (a few hundred
-combinations, added up per question here), grouped by their lists of kinds and consequences
-(a few dozen combinations, added up per kind), counted per month, and the medians as the
-middle row of the durations in order. On PostgreSQL the answers, the lists and the durations
-are each read from an index in the order they are grouped or ranked by (migration 0008), so
-that nothing is sorted, hashed or looked up in the table per report.
+The counts are not counted here: they are kept in the database per year (incidents.counts),
+changed by the verbs that send, triage, close and delete reports in the same transaction as
+the report, so that they are never stale and nothing has to expire or refresh them. The page
+reads a year's few hundred rows of counts per combination of answers, per combination of the
+lists of kinds and consequences, and per month, and adds them up per question here: three
+small queries however many reports there are, the same on SQLite and PostgreSQL. Only the
+medians are read from the reports, as the middle row of the year's durations in order, which
+PostgreSQL reads from the middle of an index of them (migration 0008) without sorting.
 
-Measured on PostgreSQL over two years of 100,000 reports each (bench/admin.py's data): one
-conditional count per kind with LIKE on the list's text (as the admin's KindFilter does) took
-2 s, jsonb containment (@>) 1 s, grouping by the lists 0.5 s, and 0.1 s read in order from
-its index; so the lists are grouped, which needs no vendor-specific SQL either.
+Why: the page used to count the two years' reports on each request, each of three queries
+reading them in the order of an index of their answers or lists (the fastest way found to
+count them: grouping by the lists took 0.5 s, one LIKE per kind 2 s). At a decade's million
+reports (100,000 a year) that was 276 ms for the page, 231 ms of it SQL, and could only grow
+with the reports. With the counts kept, bench/admin.py measured 183 ms (96 ms of it SQL) at
+1,000,000 reports against 149 ms (60 ms SQL) at 1,000 in the same run, on a machine busy with
+other work (a load of 8 on two cores). The price is paid by the verbs: sending reads the
+report before and after and adds to three counts, a change of triage to one or two, each a
+small query by its key in the same transaction.
 """
 
 import dataclasses
