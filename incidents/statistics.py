@@ -6,24 +6,31 @@ and how long triage and closing took. A year is shown beside the year before.
 
 Only counts and times leave this module: never what a report says.
 
-The database does the counting, in a number of queries that does not grow with the reports,
-the same on SQLite and PostgreSQL: the year's reports grouped by their answers (a few hundred
-combinations, added up per question here), grouped by their lists of kinds and consequences
-(a few dozen combinations, added up per kind), counted per month, and the medians as the
-middle row of the durations in order. On PostgreSQL the answers, the lists and the durations
-are each read from an index in the order they are grouped or ranked by (migration 0008), so
-that nothing is sorted, hashed or looked up in the table per report.
+The counts are not counted here: they are kept in the database per year (incidents.counts),
+changed by the verbs that send, triage, close and delete reports in the same transaction as
+the report, so that they are never stale and nothing has to expire or refresh them. The page
+reads a year's few hundred rows of counts per combination of answers, per combination of the
+lists of kinds and consequences, and per month, and adds them up per question here: three
+small queries however many reports there are, the same on SQLite and PostgreSQL. Only the
+medians are read from the reports, as the middle row of the year's durations in order, which
+PostgreSQL reads from the middle of an index of them (migration 0008) without sorting.
 
-Measured on PostgreSQL over two years of 100,000 reports each (bench/admin.py's data): one
-conditional count per kind with LIKE on the list's text (as the admin's KindFilter does) took
-2 s, jsonb containment (@>) 1 s, grouping by the lists 0.5 s, and 0.1 s read in order from
-its index; so the lists are grouped, which needs no vendor-specific SQL either.
+Why: the page used to count the two years' reports on each request, each of three queries
+reading them in the order of an index of their answers or lists (the fastest way found to
+count them: grouping by the lists took 0.5 s, one LIKE per kind 2 s). At a decade's million
+reports (100,000 a year) that was 276 ms for the page, 231 ms of it SQL, and could only grow
+with the reports. With the counts kept, bench/admin.py measured 183 ms (96 ms of it SQL) at
+1,000,000 reports against 149 ms (60 ms SQL) at 1,000 in the same run, on a machine busy with
+other work (a load of 8 on two cores). The price is paid by the verbs: sending reads the
+report before and after and adds to three counts, a change of triage to one or two, each a
+small query by its key in the same transaction.
 """
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin
@@ -38,6 +45,7 @@ from django.utils.dates import MONTHS
 from portal.exports import csv_response
 from portal.security import AuthenticatedHttpRequest, verified_officer_required
 
+from .counts import AnswerCount, ListCount, MonthCount
 from .models import (
     AccessLogEntry,
     Channel,
@@ -125,17 +133,11 @@ def year_statistics(year: int) -> YearStatistics:
 
 def statistics_for_years(years: list[int]) -> list[YearStatistics]:
     """The figures for each of the years, in the order given, from the same few queries."""
-    sent = Incident.objects.submitted().order_by()
-    # The year as the database computes it (in Swedish time), which PostgreSQL's indexes for
-    # the statistics are ordered by (migration 0008): the database reads each year's reports
-    # from them in order and counts them as they come. Value() keeps Django from turning the
-    # year into a range of times.
-    in_years = sent.annotate(year=ExtractYear("submitted_at")).filter(
-        year__in=[models.Value(year) for year in years]
-    )
-    counted = _counts(in_years)
-    counted_months = _months_counted(sent, years)
-    lists = _lists(in_years)
+    counted = _counts(AnswerCount.objects.filter(year__in=years).values())
+    counted_months: dict[int, dict[int, int]] = {}
+    for row in MonthCount.objects.filter(year__in=years).values("year", "month", "n"):
+        counted_months.setdefault(row["year"], {})[row["month"]] = row["n"]
+    lists = _lists(ListCount.objects.filter(year__in=years).values())
     return [
         _year(year, counted.get(year, {}), counted_months.get(year, {}), lists.get(year, {}))
         for year in years
@@ -160,12 +162,11 @@ COLUMNS = {
 }
 
 
-def _counts(reports):
+def _counts(rows):
     """Per year: its total, how many have been triaged and closed, and each answer of each
-    plain column, from the reports grouped by their answers (some hundred combinations)."""
-    fields = [field for field, _ in COLUMNS.values()]
+    plain column, added up from the year's counts per combination of answers."""
     per_year: dict[int, dict[Any, int]] = {}
-    for row in _grouped(reports, fields, triaged="first_triaged_at", closed="closed_at"):
+    for row in rows:
         counted = per_year.setdefault(row["year"], {})
         for key in ("n", "triaged", "closed"):
             counted[key] = counted.get(key, 0) + row[key]
@@ -176,67 +177,14 @@ def _counts(reports):
     return per_year
 
 
-def _grouped(reports, fields, **counted):
-    """The reports counted per year and the given fields, grouped in the order of
-    PostgreSQL's indexes for the statistics (the year first), and counted with COUNT(*), so
-    that the database reads and counts them from the index alone."""
-    columns = {f"by_{field}": models.F(field) for field in fields}
-    rows = (
-        reports.annotate(**columns)
-        .values("year", *columns)
-        .annotate(
-            n=models.Count("*"),
-            **{name: models.Count(field) for name, field in counted.items()},
-        )
-    )
-    for row in rows:
-        yield {
-            "year": row["year"],
-            **{field: row[f"by_{field}"] for field in fields},
-            **{key: row[key] for key in ["n", *counted]},
-        }
-
-
-def _months_counted(reports, years):
-    """Per year, the reports of each month (in Swedish time), in one query: each report's
-    month is found from ranges of the sending time, as comparing times is cheaper for the
-    database than converting each one to a month."""
-    months = {
-        (year, month): bounds
-        for year in years
-        for month, bounds in enumerate(_months(year), start=1)
-    }
-    month_number = models.Case(
-        *(
-            models.When(submitted_at__gte=start, submitted_at__lt=end, then=y * 100 + m)
-            for (y, m), (start, end) in months.items()
-        ),
-        output_field=models.IntegerField(),
-    )
-    per_year: dict[int, dict[int, int]] = {}
-    rows = (
-        reports.filter(
-            submitted_at__gte=min(start for start, _ in months.values()),
-            submitted_at__lt=max(end for _, end in months.values()),
-        )
-        .annotate(month=month_number)
-        .values("month")
-        .annotate(n=models.Count("*"))
-    )
-    for row in rows:
-        year, month = divmod(row["month"], 100)
-        per_year.setdefault(year, {})[month] = row["n"]
-    return per_year
-
-
-def _lists(reports):
-    """Per year, the number of reports with each kind and consequence, counted from the
-    reports grouped by their two lists: few combinations, whatever the number of reports."""
+def _lists(rows):
+    """Per year, the number of reports with each kind and consequence, added up from the
+    year's counts per combination of the two lists."""
     per_year: dict[int, dict[str, Any]] = {}
-    for row in _grouped(reports, ["kinds", "consequences"]):
+    for row in rows:
         counts = per_year.setdefault(row["year"], {"kinds": {}, "consequences": {}, "held": 0})
-        kinds = set(row["kinds"] or []) & set(Kind.values)
-        consequences = set(row["consequences"] or []) & set(Consequence.values)
+        kinds = set(json.loads(row["kinds"])) & set(Kind.values)
+        consequences = set(json.loads(row["consequences"])) & set(Consequence.values)
         for kind in kinds:
             counts["kinds"][kind] = counts["kinds"].get(kind, 0) + row["n"]
         for consequence in consequences or {""}:
@@ -313,15 +261,6 @@ def years_with_reports() -> list[int]:
     this_year = timezone.localdate().year
     first_year = timezone.localtime(first).year if first else this_year
     return list(range(max(this_year, first_year), min(this_year, first_year) - 1, -1))
-
-
-def _new_year(year: int) -> datetime:
-    return timezone.make_aware(datetime(year, 1, 1))
-
-
-def _months(year: int) -> list[tuple[datetime, datetime]]:
-    starts = [timezone.make_aware(datetime(year, month, 1)) for month in range(1, 13)]
-    return list(zip(starts, [*starts[1:], _new_year(year + 1)], strict=True))
 
 
 # Sections of the page and the CSV file: (slug, heading of the table's first column, title,

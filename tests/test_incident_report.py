@@ -2,7 +2,6 @@
 
 import os
 import re
-import threading
 import time
 import uuid
 
@@ -11,7 +10,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from incidents.views import KEPT_REPORT, KEPT_SUPPLEMENT
 from .conftest import (
     PASSWORD,
     SECRET,
+    in_threads,
     login_verified,
     png_upload,
     post_after_idle_timeout,
@@ -491,27 +491,6 @@ def test_deleting_a_draft_needs_a_post(send, logged_in):
 # Two at once (PostgreSQL: SQLite serialises all writers, so there is no race to test)
 
 
-def _in_threads(count, work):
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
-
-
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: SQLite allows one writer")
 @pytest.mark.django_db(transaction=True)
 def test_two_reports_at_the_same_instant_get_distinct_references(official):
@@ -523,7 +502,7 @@ def test_two_reports_at_the_same_instant_get_distinct_references(official):
             incident.submit()
             return incident.reference
 
-    references, errors = _in_threads(len(drafts), submit)
+    references, errors = in_threads(len(drafts), submit)
     assert errors == []
     year = year_of(Incident.objects.earliest("submitted_at"))
     assert sorted(references) == [f"HHV-{year}-{n:04d}" for n in range(1, 9)]
@@ -563,7 +542,7 @@ def test_a_double_click_at_the_same_instant_makes_one_report(official, monkeypat
         client.force_login(official)
         return client.post("/rapportera/", data)["Location"]
 
-    locations, errors = _in_threads(2, post)
+    locations, errors = in_threads(2, post)
     assert errors == []
     incident = Incident.objects.get()
     assert locations == [f"/mina-rapporter/{incident.pk}/kvitto/"] * 2
@@ -582,7 +561,7 @@ def test_a_draft_sent_twice_at_the_same_instant_is_sent_once(official, monkeypat
         client.force_login(official)
         return client.post(f"/rapportera/utkast/{draft.pk}/", data)["Location"]
 
-    locations, errors = _in_threads(2, post)
+    locations, errors = in_threads(2, post)
     assert errors == []
     assert locations == [f"/mina-rapporter/{draft.pk}/kvitto/"] * 2
     draft.refresh_from_db()
