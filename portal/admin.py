@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import twofactor
-from .models import User
+from .models import SecurityUnit, User
 from .security import AuthenticatedHttpRequest, is_verified_officer
 from .words import counted
 
@@ -272,3 +272,22 @@ class UserAdmin(DjangoUserAdmin):
             messages.SUCCESS,
         )
         return None
+
+
+@admin.register(SecurityUnit)
+class SecurityUnitAdmin(admin.ModelAdmin):
+    """One row, always there: the list opens it."""
+
+    fields = ["name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        unit = SecurityUnit.current()
+        return redirect(reverse("admin:portal_securityunit_change", args=[unit.pk]))

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from . import organisation
 from .security import has_second_factor, is_verified_officer
 
 if TYPE_CHECKING:
@@ -105,12 +106,21 @@ class ToDo:
 class PortalAdminSite(admin.AdminSite):
     """The security officers' workplace. Every page needs a password and a second factor."""
 
-    site_header = "Personsäkerhetsportalen – administration"
-    site_title = "Personsäkerhetsportalen"
     index_title = "Säkerhetshandläggarens arbetsplats"
     # The list of every model beside each page took a quarter of a 1280-pixel screen, the
     # width the report list needs. The start page lists them, one click away (Hem).
     enable_nav_sidebar = False
+
+    # The organisation's names, read when a page is made (portal.organisation).
+    @property  # type: ignore[override]
+    def site_header(self) -> str:
+        org = organisation.current()
+        return f"{org.portal_name}, {org.name} – administration"
+
+    @property  # type: ignore[override]
+    def site_title(self) -> str:
+        org = organisation.current()
+        return f"{org.portal_name}, {org.name}"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
