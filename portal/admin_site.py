@@ -111,17 +111,6 @@ class PortalAdminSite(admin.AdminSite):
     # width the report list needs. The start page lists them, one click away (Hem).
     enable_nav_sidebar = False
 
-    # The organisation's names, read when a page is made (portal.organisation).
-    @property  # type: ignore[override]
-    def site_header(self) -> str:
-        org = organisation.current()
-        return f"{org.portal_name}, {org.name} – administration"
-
-    @property  # type: ignore[override]
-    def site_title(self) -> str:
-        org = organisation.current()
-        return f"{org.portal_name}, {org.name}"
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._to_do: list[Callable[[HttpRequest], list[ToDo]]] = []
@@ -137,6 +126,15 @@ class PortalAdminSite(admin.AdminSite):
     ) -> TemplateResponse:
         to_do = [item for to_do in self._to_do for item in to_do(request)]
         return super().index(request, {"to_do": to_do, **(extra_context or {})})
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        """Every admin page, with the organisation's names in its header and title."""
+        org = organisation.current()
+        return {
+            **super().each_context(request),
+            "site_header": f"{org.portal_name}, {org.name} – administration",
+            "site_title": f"{org.portal_name}, {org.name}",
+        }
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and has_second_factor(request.user)

@@ -157,7 +157,7 @@ class SecurityUnit(models.Model):
         default="säkerhets- och beredskapsstaben",
         help_text=(
             "Som den skrivs mitt i en mening, i bestämd form: till exempel "
-            "”säkerhets- och beredskapsstaben” eller ”säkerhetsenheten”. Står i e-postens "
+            "”säkerhetsenheten” eller ”trygghetsavdelningen”. Står i e-postens "
             "underskrift och på sidan om personuppgifter."
         ),
     )

@@ -106,11 +106,10 @@ class LogoFinder(BaseFinder):
     that the logo is installed without touching the code and without making its directory,
     or anything else in it, public. collectstatic copies it as it copies the others."""
 
-    def find(self, path: str, find_all: bool = False) -> str | list[str]:
-        found = path == logo_static_path() and bool(logo_static_path())
-        if find_all:
-            return [settings.PORTAL_LOGO] if found else []
-        return settings.PORTAL_LOGO if found else ""
+    def find(self, path: str, find_all: bool = False) -> Any:
+        if not settings.PORTAL_LOGO or path != logo_static_path():
+            return []  # as Django's finders say "not here"
+        return [settings.PORTAL_LOGO] if find_all else settings.PORTAL_LOGO
 
     def list(self, ignore_patterns: Any) -> Any:
         if settings.PORTAL_LOGO:

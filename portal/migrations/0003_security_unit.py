@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                     "name",
                     models.CharField(
                         default="säkerhets- och beredskapsstaben",
-                        help_text="Som den skrivs mitt i en mening, i bestämd form: till exempel ”säkerhets- och beredskapsstaben” eller ”säkerhetsenheten”. Står i e-postens underskrift och på sidan om personuppgifter.",
+                        help_text="Som den skrivs mitt i en mening, i bestämd form: till exempel ”säkerhetsenheten” eller ”trygghetsavdelningen”. Står i e-postens underskrift och på sidan om personuppgifter.",
                         max_length=150,
                         verbose_name="enhetens namn",
                     ),
