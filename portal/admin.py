@@ -276,18 +276,13 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(SecurityUnit)
 class SecurityUnitAdmin(admin.ModelAdmin):
-    """One row, always there: the list opens it."""
+    """One row: made when first needed, or here, and never deleted."""
 
     fields = ["name"]
+    list_display = ["name"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+        return super().has_add_permission(request) and not SecurityUnit.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        unit = SecurityUnit.current()
-        return redirect(reverse("admin:portal_securityunit_change", args=[unit.pk]))

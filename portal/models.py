@@ -151,6 +151,8 @@ class SecurityUnit(models.Model):
     officers rename it in the admin when their organisation reorganises; everything else
     about the organisation is IT's, in the settings (portal.organisation). One row."""
 
+    # Always 1: there is one unit, and the database holds no second.
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     name = models.CharField(
         "enhetens namn",
         max_length=150,
