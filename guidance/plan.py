@@ -145,6 +145,8 @@ def read_parts(text: str) -> tuple[dict[str, Part], list[Problem]]:
                 problems.append(Problem(number, "en rubrik före första delen (# start)."))
             elif match:
                 part.entries.append(Entry(number, match["title"].strip(), match["slug"]))
+            else:
+                problems.append(Problem(number, "rubriken är tom: skriv ”## Rubrik {#adress}”."))
             continue
         if part is not None and part.entries:
             part.entries[-1].lines.append((number, line))

@@ -422,6 +422,7 @@ BAD_PLANS = {
     "section without address": ("## Vid våld {#valdssituation}", "## Vid våld", None),
     "two at one address": ("## Vid våld {#valdssituation}", "## Vid våld {#hotsituation}", None),
     "unknown part": ("# riskfrågor", "# risker", None),
+    "empty heading": ("## Polisanmälan {#polisanmalan}", "## ", "## \n"),
     "module showing no section": (
         "avsnitt: forebygg, checklista",
         "avsnitt: forebygg, saknas",
