@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = [400, 4000]  # Region Sörmland has some hundreds of elected officials
+SIZES = [400, 4000]  # a region has some hundreds of elected officials
 REPEAT = 7
 
 

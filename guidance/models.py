@@ -6,6 +6,7 @@ from typing import Self
 from django.db import connection, models
 from django.db.models import Max
 
+from portal import organisation
 from portal.models import Publication
 
 
@@ -114,9 +115,10 @@ def tel_href(phone: str) -> str:
 
 
 def content_version() -> str:
-    """Changes whenever a section or a contact is saved or deleted: the key of every cache of
-    rendered guidance, so that a changed number shows on the next page and in the next PDF.
-    One small query, asked on every guidance page."""
+    """Changes whenever a section or a contact is saved or deleted, or the organisation is
+    given another name: the key of every cache of rendered guidance, so that a changed number
+    shows on the next page and in the next PDF. One small query, asked on every guidance
+    page."""
     with connection.cursor() as cursor:
         # Table names from the models' own meta, no outside input.
         cursor.execute(
@@ -125,7 +127,7 @@ def content_version() -> str:
             f" (SELECT COUNT(*) FROM {Contact._meta.db_table}),"
             f" (SELECT MAX(updated_at) FROM {Contact._meta.db_table})"
         )
-        row = "|".join(str(value) for value in cursor.fetchone())
+        row = "|".join([*(str(value) for value in cursor.fetchone()), organisation.fingerprint()])
     return hashlib.sha256(row.encode()).hexdigest()[:16]
 
 

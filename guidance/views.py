@@ -1,7 +1,9 @@
 from collections.abc import Callable
 from functools import cache as memoize
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -10,6 +12,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.text import slugify
 
+from portal import organisation
 from portal.security import has_second_factor
 
 from . import rendering
@@ -18,7 +21,7 @@ from .pdf import files_fingerprint, for_print, layout_version, qr_svg, render_pd
 from .rendering import rendered_sections
 
 PHASE_TITLES = {
-    Phase.FORE: ("Före", "Förebygg: det du och regionen gör innan något händer."),
+    Phase.FORE: ("Före", "Förebygg: det du och {in_text} gör innan något händer."),
     Phase.UNDER: ("Under", "Vad du gör när något händer."),
     Phase.EFTER: ("Efter", "Vad du gör direkt efter, och hur händelsen följs upp."),
 }
@@ -37,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def phase_page(request: HttpRequest, phase: Phase) -> HttpResponse:
     title, lead = PHASE_TITLES[phase]
+    lead = lead.format(in_text=organisation.current().in_text)
     sections = rendered_sections([phase], include_drafts=_staff(request))
     return render(
         request,
@@ -72,12 +76,16 @@ def plan_pdf(request: HttpRequest) -> HttpResponse:
         phases = [(None, Phase.START), *((t, p) for p, (t, _) in PHASE_TITLES.items())]
         # The QR code and its caption give the one address: the portal's start page.
         portal_url = settings.PORTAL_BASE_URL + "/"
+        printed = [(title, for_print(rendered_sections([phase]))) for title, phase in phases]
+        start = printed[0][1]
         html = render_to_string(
             "guidance/pdf/plan.html",
             {
-                "phases": [
-                    (title, for_print(rendered_sections([phase]))) for title, phase in phases
-                ],
+                "organisation": organisation.current(),
+                "logo": logo_url(),
+                # The plan's own opening line, under its title on the cover.
+                "tagline": start[0].title if start else "",
+                "phases": printed,
                 "contact_sections": for_print(rendered_sections([Phase.KONTAKT])),
                 "contacts": rendering.contacts_by_key().values(),
                 "last_changed": last_changed(),
@@ -88,6 +96,15 @@ def plan_pdf(request: HttpRequest) -> HttpResponse:
         return render_pdf(html)
 
     return _pdf_response("handlingsplan", build)
+
+
+def logo_url() -> str:
+    """The organisation's logo as a file on disk: WeasyPrint reads it there, rather than
+    asking the portal for it over the network."""
+    path = (
+        finders.find(organisation.logo_static_path()) if organisation.logo_static_path() else None
+    )
+    return Path(path).as_uri() if isinstance(path, str) else ""
 
 
 # The plan's first steps under a threat or violence, for the card by the phone.
@@ -104,6 +121,7 @@ def checklist_pdf(request: HttpRequest) -> HttpResponse:
         html = render_to_string(
             "guidance/pdf/checklist.html",
             {
+                "organisation": organisation.current(),
                 "call_first": [c for c in phones if c.urgent],
                 "call_later": [c for c in phones if not c.urgent],
                 "first_steps": for_print(first_steps),
@@ -152,7 +170,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
         },
     ]
     data = {
-        "name": "Personsäkerhetsportalen – Region Sörmland",
+        "name": f"{organisation.current().portal_name} – {organisation.current().name}",
         "short_name": "Personsäkerhet",
         "description": "Stöd före, under och efter hot, hat och våld mot förtroendevalda.",
         "lang": "sv",

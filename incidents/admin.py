@@ -186,8 +186,9 @@ EXPORT_COLUMNS = [
 ]
 
 
-# A reference as ReferenceCounter.next_reference writes it: HHV-2026-0042.
-WHOLE_REFERENCE = re.compile(r"HHV-\d{4}-\d{4,}", re.IGNORECASE)
+# A reference as ReferenceCounter.next_reference writes it: HHV-2026-0042, with the
+# organisation's prefix, or any earlier one (references keep the prefix they were given).
+WHOLE_REFERENCE = re.compile(r"[A-Z]{2,6}-\d{4}-\d{4,}", re.IGNORECASE)
 
 
 class BoundedPaginator(Paginator):

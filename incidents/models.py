@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from portal import mail
+from portal import mail, organisation
 from portal.models import User
 from portal.security import is_verified_officer
 from portal.words import counted
@@ -660,27 +660,37 @@ def once_per_form[M: models.Model](made: models.QuerySet[M], make: Callable[[], 
 
 
 class ReferenceCounter(models.Model):
-    """The last reference number given each year: HHV-2026-0042 is the 42nd of 2026."""
+    """The last reference number given each year under each prefix: with the prefix HHV,
+    HHV-2026-0042 is the 42nd of 2026. The prefix is the organisation's
+    (PORTAL_REFERENCE_PREFIX); should it ever change, the new one counts from 1 and the
+    references already given keep theirs."""
 
-    year = models.PositiveIntegerField("år", unique=True)
+    prefix = models.CharField("prefix", max_length=6)
+    year = models.PositiveIntegerField("år")
     last = models.PositiveIntegerField("senaste nummer", default=0)
 
     class Meta:
         verbose_name = "referensräknare"
         verbose_name_plural = "referensräknare"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefix", "year"], name="one_counter_per_prefix_and_year"
+            )
+        ]
 
     def __str__(self):
-        return f"{self.year}: {self.last}"
+        return f"{self.prefix}-{self.year}: {self.last}"
 
     @classmethod
     def next_reference(cls, year: int) -> str:
+        prefix = organisation.current().reference_prefix
         # The row lock makes two reports sent at the same instant wait for each other
         # (PostgreSQL); on SQLite the database's write lock does the same.
         with transaction.atomic():
-            counter, _ = cls.objects.select_for_update().get_or_create(year=year)
+            counter, _ = cls.objects.select_for_update().get_or_create(prefix=prefix, year=year)
             counter.last += 1
             counter.save(update_fields=["last"])
-        return f"HHV-{year}-{counter.last:04d}"
+        return f"{prefix}-{year}-{counter.last:04d}"
 
 
 class Supplement(models.Model):

@@ -19,6 +19,7 @@ from PIL import Image
 
 from guidance.pdf import render_pdf
 from guidance.rendering import contacts_by_key
+from portal import organisation
 
 from .models import Evidence, Incident
 
@@ -40,7 +41,7 @@ class Event:
 def timeline(incident: Incident, files: list[Evidence]) -> list[Event]:
     """The report's course as its reporter sees it on their page, in order of time."""
     assert incident.submitted_at is not None, "only a sent report has a course"
-    sent = "Rapporten skickades till Region Sörmland"
+    sent = f"Rapporten skickades till {organisation.current().name}"
     if incident.registered_by_id:
         sent = "Säkerhetshandläggaren registrerade rapporten efter ett samtal"
     events = [Event(incident.submitted_at, sent, files=[f for f in files if not f.supplement_id])]
@@ -108,6 +109,7 @@ def render(incident: Incident) -> tuple[bytes, int]:
             "images": [item for item in files if item.content_type in PRINTED_IMAGES],
             "contacts": contacts_by_key(),
             "printed_at": timezone.now(),
+            "organisation": organisation.current(),
         },
     )
     return render_pdf(html, STYLESHEETS, url_fetcher=evidence_fetcher(files)), len(files)

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import twofactor
-from .models import User
+from .models import SecurityUnit, User
 from .security import AuthenticatedHttpRequest, is_verified_officer
 from .words import counted
 
@@ -272,3 +272,17 @@ class UserAdmin(DjangoUserAdmin):
             messages.SUCCESS,
         )
         return None
+
+
+@admin.register(SecurityUnit)
+class SecurityUnitAdmin(admin.ModelAdmin):
+    """One row: made when first needed, or here, and never deleted."""
+
+    fields = ["name"]
+    list_display = ["name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not SecurityUnit.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from . import organisation
 from .security import has_second_factor, is_verified_officer
 
 if TYPE_CHECKING:
@@ -105,8 +106,6 @@ class ToDo:
 class PortalAdminSite(admin.AdminSite):
     """The security officers' workplace. Every page needs a password and a second factor."""
 
-    site_header = "Personsäkerhetsportalen – administration"
-    site_title = "Personsäkerhetsportalen"
     index_title = "Säkerhetshandläggarens arbetsplats"
     # The list of every model beside each page took a quarter of a 1280-pixel screen, the
     # width the report list needs. The start page lists them, one click away (Hem).
@@ -127,6 +126,15 @@ class PortalAdminSite(admin.AdminSite):
     ) -> TemplateResponse:
         to_do = [item for to_do in self._to_do for item in to_do(request)]
         return super().index(request, {"to_do": to_do, **(extra_context or {})})
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        """Every admin page, with the organisation's names in its header and title."""
+        org = organisation.current()
+        return {
+            **super().each_context(request),
+            "site_header": f"{org.portal_name}, {org.name} – administration",
+            "site_title": f"{org.portal_name}, {org.name}",
+        }
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and has_second_factor(request.user)

@@ -6,7 +6,7 @@ reminders about the introduction.
 A mail NEVER carries the content of a report, nor anything else that belongs behind the login
 (what happened, where, who, a message, the text of a notice). It says that there is something
 and where it is: a reference, a title, a link that asks for the login. Mail passes through
-servers the region does not control, and may be read by whoever has the recipient's phone.
+servers the organisation does not control, and may be read by whoever has the recipient's phone.
 
 So that no mail can say more than it should, a mail is rendered from its templates with only
 what its caller hands it: plain data (text, numbers, yes/no, lists of them), never a report or
@@ -31,6 +31,8 @@ from typing import Any
 from django.core.mail import EmailMessage, mailers
 from django.template.loader import render_to_string
 
+from . import organisation
+
 logger = logging.getLogger(__name__)
 
 
@@ -49,6 +51,8 @@ class Result:
 def render(kind: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """The subject, on one line, and the text of a mail of this kind."""
     app, name = kind.split("/")
+    # The organisation's names are the portal's, not the caller's: added here, for every mail.
+    context = {"organisation": organisation.current(), **context}
     subject = render_to_string(f"{app}/mail/{name}_subject.txt", context)
     body = render_to_string(f"{app}/mail/{name}.txt", context)
     return " ".join(subject.split()), body

@@ -144,3 +144,36 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.invited_at = timezone.now()
         self.save(update_fields=["invited_at"])
         return True
+
+
+class SecurityUnit(models.Model):
+    """The security officers' unit, as the mails sign off and the privacy page names it. The
+    officers rename it in the admin when their organisation reorganises; everything else
+    about the organisation is IT's, in the settings (portal.organisation). One row."""
+
+    # Always 1: there is one unit, and the database holds no second.
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    name = models.CharField(
+        "enhetens namn",
+        max_length=150,
+        default="säkerhets- och beredskapsstaben",
+        help_text=(
+            "Som den skrivs mitt i en mening, i bestämd form: till exempel "
+            "”säkerhetsenheten” eller ”trygghetsavdelningen”. Står i e-postens "
+            "underskrift och på sidan om personuppgifter."
+        ),
+    )
+    updated_at = models.DateTimeField("senast ändrad", auto_now=True)
+
+    class Meta:
+        verbose_name = "säkerhetsenhet"
+        verbose_name_plural = "säkerhetsenhet"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="one_security_unit")]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls) -> "SecurityUnit":
+        unit, _ = cls.objects.get_or_create(pk=1)
+        return unit

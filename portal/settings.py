@@ -6,6 +6,7 @@ and refuses to start until the secrets and hosts it needs are given.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -69,7 +70,7 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
             "DJANGO_ALLOWED_HOSTS saknas. Ange portalens värdnamn, kommaseparerade "
-            "(till exempel personsakerhet.regionsormland.se)."
+            "(till exempel personsakerhet.example.se)."
         )
 
 # The portal's address as people reach it: printed under the QR code and in every link
@@ -86,7 +87,7 @@ else:
     if not PORTAL_BASE_URL.startswith("https://") or len(PORTAL_BASE_URL) <= len("https://"):
         raise ImproperlyConfigured(
             "PORTAL_BASE_URL ska vara portalens adress med https://, till exempel "
-            f"https://personsakerhet.regionsormland.se, inte {PORTAL_BASE_URL!r}."
+            f"https://personsakerhet.example.se, inte {PORTAL_BASE_URL!r}."
         )
 
 INSTALLED_APPS = [
@@ -142,6 +143,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "guidance.context_processors.contacts",
+                "portal.organisation.context",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
@@ -230,8 +232,39 @@ INCIDENT_MAX_FILES = envint("INCIDENT_MAX_FILES", 10)
 # taken it this many days after their account was made (then at most once a month).
 PORTAL_INTRODUCTION_DAYS = envint("PORTAL_INTRODUCTION_DAYS", 30)
 
+# The organisation the installation serves (portal.organisation): its name, alone and as
+# written in running text ("rapportera till regionen", "till kommunen"), the portal's name,
+# the prefix of its reference numbers and its logo. IT sets them once at install; the
+# defaults are the first organisation's. The security officers' unit is named in the admin.
+PORTAL_ORGANISATION_NAME = envstr("PORTAL_ORGANISATION_NAME", "Region Sörmland")
+PORTAL_ORGANISATION_IN_TEXT = envstr("PORTAL_ORGANISATION_IN_TEXT", "regionen")
+PORTAL_NAME = envstr("PORTAL_NAME", "Personsäkerhetsportalen")
+# HHV-2026-0042: each prefix counts from 1 every year. Set it once: references already given
+# keep the prefix they were given, and a new prefix starts its own count.
+PORTAL_REFERENCE_PREFIX = envstr("PORTAL_REFERENCE_PREFIX", "HHV")
+if not re.fullmatch(r"[A-Z]{2,6}", PORTAL_REFERENCE_PREFIX):
+    raise ImproperlyConfigured(
+        "PORTAL_REFERENCE_PREFIX ska vara 2–6 versaler A–Z, till exempel HHV, "
+        f"inte {PORTAL_REFERENCE_PREFIX!r}."
+    )
+# A PNG or SVG file on the server, served as a static file (never written into a page, so
+# the Content-Security-Policy stays strict). None by default.
+PORTAL_LOGO = envstr("PORTAL_LOGO", "")
+if PORTAL_LOGO:
+    _logo = Path(PORTAL_LOGO)
+    if _logo.suffix.lower() not in (".png", ".svg") or not _logo.is_file():
+        raise ImproperlyConfigured(
+            f"PORTAL_LOGO ska vara sökvägen till en PNG- eller SVG-fil, inte {PORTAL_LOGO!r}."
+        )
+    if _logo.suffix.lower() == ".svg" and re.search(
+        rb"<script|javascript:|\son\w+\s*=", _logo.read_bytes(), re.IGNORECASE
+    ):
+        raise ImproperlyConfigured(
+            f"PORTAL_LOGO: {PORTAL_LOGO} innehåller skript. Använd en SVG utan skript eller en PNG."
+        )
+
 # Two factors for the admin: TOTP apps, with one-time recovery codes.
-OTP_TOTP_ISSUER = "Personsäkerhetsportalen Region Sörmland"
+OTP_TOTP_ISSUER = f"{PORTAL_NAME} {PORTAL_ORGANISATION_NAME}"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska")]
@@ -245,6 +278,11 @@ STATIC_URL = "/static/"
 # files are served straight from the apps and static/.
 STATIC_ROOT = None if DEBUG else Path(envstr("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "portal.organisation.LogoFinder",  # PORTAL_LOGO
+]
 # Files browsers ask for at the site's root (the tab icon), served by WhiteNoise.
 WHITENOISE_ROOT = BASE_DIR / "portal" / "root"
 # Uploads are private evidence: they have no public URL and are served only through views

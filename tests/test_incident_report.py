@@ -144,7 +144,7 @@ def test_references_count_within_the_year(send):
 
 
 def test_a_new_year_starts_again_at_one(db):
-    ReferenceCounter.objects.create(year=2025, last=41)
+    ReferenceCounter.objects.create(prefix="HHV", year=2025, last=41)
     with transaction.atomic():
         assert ReferenceCounter.next_reference(2025) == "HHV-2025-0042"
         assert ReferenceCounter.next_reference(2026) == "HHV-2026-0001"

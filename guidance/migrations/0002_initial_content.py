@@ -52,6 +52,7 @@ CONTACTS = [
     },
 ]
 
+PHASES = {"start", "fore", "under", "efter", "kontakt"}
 SECTION = re.compile(r"^## (?P<title>.+?) \{#(?P<slug>[\w-]+)\}\s*$")
 
 
@@ -82,7 +83,9 @@ def load(apps, schema_editor):
     Contact = apps.get_model("guidance", "Contact")
     for order, contact in enumerate(CONTACTS, start=1):
         Contact.objects.update_or_create(key=contact["key"], defaults={**contact, "order": order})
-    for order, (phase, slug, title, body) in enumerate(parse(CONTENT.read_text("utf-8")), 1):
+    # The file's phases only: its contact list (and any other part) is load_plan's to read.
+    sections = [s for s in parse(CONTENT.read_text("utf-8")) if s[0] in PHASES]
+    for order, (phase, slug, title, body) in enumerate(sections, 1):
         Section.objects.update_or_create(
             slug=slug,
             defaults={

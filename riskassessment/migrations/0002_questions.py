@@ -1,7 +1,10 @@
 """Loads the action plan's eleven questions, so a new install can be used after migrate.
 After that the security officer edits them in the admin."""
 
+from django.conf import settings
 from django.db import migrations
+
+from portal.organisation import genitive
 
 # (text, help text, advice shown next to an answer of HÖG). The texts are the plan's;
 # the advice is drawn from the plan's FÖRE lists.
@@ -10,7 +13,7 @@ QUESTIONS = [
         "VEM",
         "ska jag kontakta för att få information, rådgivning eller hjälp / ska jag träffa",
         "Tänk igenom vem du ska träffa och vem du kan vända dig till för rådgivning eller "
-        "hjälp. Informera partikollegor och säkerhetshandläggaren i regionen om risken.",
+        "hjälp. Informera partikollegor och säkerhetshandläggaren i {in_text} om risken.",
     ),
     (
         "VAD",
@@ -22,8 +25,8 @@ QUESTIONS = [
     (
         "HUR",
         "ser möjligheterna för hjälp ut, kan jag göra för att minska riskerna / sker mötet",
-        "Bestäm i förväg hur du får hjälp om något händer. I regionens lokaler kan du vid "
-        "behov låsa dörrarna och anlita regionens vaktbolag (Securitas). Vid hög hotbild ska "
+        "Bestäm i förväg hur du får hjälp om något händer. I {in_text_genitive} lokaler kan du vid "
+        "behov låsa dörrarna och anlita {in_text_genitive} vaktbolag (Securitas). Vid hög hotbild ska "
         "dörrarna vara låsta och vaktbolaget sköta all in- och utpassering.",
     ),
     (
@@ -44,7 +47,7 @@ QUESTIONS = [
         "Har tidigare frågor / ämnen inom området lett till hot och hat",
         "",
         "Informera säkerhetshandläggaren, och vid fullmäktigemöten presidiets ordförande, om "
-        "hotbilden mot dig. Utsätts du igen: polisanmäl och rapportera till regionen.",
+        "hotbilden mot dig. Utsätts du igen: polisanmäl och rapportera till {in_text}.",
     ),
     (
         "Finns det politiska spänningar i frågan / ämnet",
@@ -58,17 +61,17 @@ QUESTIONS = [
         "",
         "Gå regelbundet igenom dina sociala medier och överväg att stänga av eller moderera "
         "kommentarsfältet. Ta skärmdumpar på inlägg och profiler som avviker, rapportera till "
-        "regionen och polisanmäl.",
+        "{in_text} och polisanmäl.",
     ),
     (
         "Engagerar frågan / ämnet grupperingar som är kända för hot och hat",
         "",
-        "Informera säkerhetshandläggaren i regionen i förväg. Informera andra i lokalen om "
+        "Informera säkerhetshandläggaren i {in_text} i förväg. Informera andra i lokalen om "
         "hotbilden så att ökad vaksamhet finns, och överväg vaktbolag om det gäller "
-        "regionens lokaler.",
+        "{in_text_genitive} lokaler.",
     ),
     (
-        "Hur är förtroende för regionen / partiet / dig i stort",
+        "Hur är förtroende för {in_text} / partiet / dig i stort",
         "",
         "Diskutera riskbilden med ditt parti och säkerhetshandläggaren. Exponera inte din "
         "familj, dina vanor eller vänner i sociala medier.",
@@ -83,17 +86,25 @@ QUESTIONS = [
 ]
 
 
+def worded():
+    """The questions with the organisation's name in running text ("regionen", "kommunen"),
+    as the settings give it at install."""
+    in_text = settings.PORTAL_ORGANISATION_IN_TEXT
+    names = {"in_text": in_text, "in_text_genitive": genitive(in_text)}
+    return [tuple(part.format(**names) for part in question) for question in QUESTIONS]
+
+
 def load(apps, schema_editor):
     Question = apps.get_model("riskassessment", "Question")
     Question.objects.bulk_create(
         Question(text=text, help_text=help_text, high_advice=advice, order=(i + 1) * 10)
-        for i, (text, help_text, advice) in enumerate(QUESTIONS)
+        for i, (text, help_text, advice) in enumerate(worded())
     )
 
 
 def unload(apps, schema_editor):
     apps.get_model("riskassessment", "Question").objects.filter(
-        text__in=[text for text, _, _ in QUESTIONS]
+        text__in=[text for text, _, _ in worded()]
     ).delete()
 
 

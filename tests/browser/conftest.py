@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -33,7 +34,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _database_url():
+def _database_url(suffix):
     """A fresh PostgreSQL database beside the suite's, when the suite runs on PostgreSQL."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -41,24 +42,25 @@ def _database_url():
     import psycopg
 
     base, _, name = url.rpartition("/")
-    browser_db = f"{name}_browser"
+    browser_db = f"{name}_{suffix}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{browser_db}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{browser_db}"')
     return f"{base}/{browser_db}"
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """The portal on loopback: its address, and a way to run code in its environment."""
-    var = tmp_path_factory.mktemp("browser-var")
+@contextmanager
+def running_portal(var, database, setup, **settings):
+    """The portal on loopback, migrated and set up by the setup commands, with a database of
+    its own (named with the suffix on PostgreSQL) and settings from the environment: its
+    address, and a way to run code in its environment."""
     prefixes = ("DJANGO_", "PORTAL_", "DATABASE_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(DJANGO_DEBUG="1", PORTAL_VAR_DIR=str(var))
-    if database_url := _database_url():
+    env.update(DJANGO_DEBUG="1", PORTAL_VAR_DIR=str(var), **settings)
+    if database_url := _database_url(database):
         env["DATABASE_URL"] = database_url
     manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--no-input"], ["shell", "-c", SETUP_ACCOUNTS]):
+    for command in (["migrate", "--no-input"], *setup):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(
@@ -78,9 +80,19 @@ def server(tmp_path_factory):
                               capture_output=True, text=True)  # fmt: skip
         return done.stdout.strip().splitlines()[-1]  # after the shell's own notes
 
-    yield SimpleNamespace(base=base, shell=shell)
-    server.terminate()
-    server.wait()
+    try:
+        yield SimpleNamespace(base=base, shell=shell)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The portal on loopback: its address, and a way to run code in its environment."""
+    var = tmp_path_factory.mktemp("browser-var")
+    with running_portal(var, "browser", [["shell", "-c", SETUP_ACCOUNTS]]) as portal:
+        yield portal
 
 
 @pytest.fixture(scope="session")

@@ -2,20 +2,22 @@
 new official takes, social media, and threats by telephone. After this the security
 officer edits them, and adds more, in the admin."""
 
+from django.conf import settings
 from django.db import migrations
 
 # Each: the module's fields, the plan's sections (by their anchor) shown in it, and its
 # questions as (text, explanation, [(choice, is_correct), ...]). Numbers and addresses are
-# [[contact]] tokens, as in the guidance, so that they follow the contact records.
+# [[contact]] tokens, as in the guidance, so that they follow the contact records. {name} and
+# {in_text} are the organisation's names (portal.organisation), filled in at install.
 MODULES = [
     {
         "slug": "introduktion",
         "title": "Introduktion för nya förtroendevalda",
         "is_introduction": True,
         "intro": (
-            "Välkommen som förtroendevald i Region Sörmland. Som förtroendevald har du en ökad "
+            "Välkommen som förtroendevald i {name}. Som förtroendevald har du en ökad "
             "risk att utsättas för hot, hat och våld på grund av ditt uppdrag. Därför arbetar "
-            "regionen med att förebygga, utbilda och riskinventera personsäkerheten tillsammans "
+            "{in_text} med att förebygga, utbilda och riskinventera personsäkerheten tillsammans "
             "med er.\n\n"
             "Den här introduktionen tar upp det viktigaste i handlingsplanen: vem som ansvarar "
             "för vad, vad du alltid ska göra och vart du vänder dig. Arbetet utgår från "
@@ -35,12 +37,12 @@ MODULES = [
             (
                 "Du har blivit utsatt för hot på grund av ditt uppdrag. Vad ska du alltid göra?",
                 "Handlingsplanen säger att du ALLTID ska polisanmäla och rapportera till "
-                "regionen när du är utsatt för hot, hat eller våld. Rapportera gör du här i "
+                "{in_text} när du är utsatt för hot, hat eller våld. Rapportera gör du här i "
                 "portalen under [Rapportera händelse](/rapportera/). Är det akut, ring "
                 "**[[112]]**; i ett lugnare skede ring polisen på **[[polisen]]**.",
                 [
                     ("Polisanmäla händelsen", True),
-                    ("Rapportera händelsen till regionen", True),
+                    ("Rapportera händelsen till {in_text}", True),
                     ("Vänta och se om det händer igen", False),
                     ("Bara berätta det för en partikollega", False),
                 ],
@@ -60,19 +62,19 @@ MODULES = [
             (
                 "Polisen har ett särskilt telefonnummer för förtroendevalda som ska "
                 "polisanmäla. Hur får du det?",
-                "Numret får du av säkerhetshandläggaren i regionen, "
+                "Numret får du av säkerhetshandläggaren i {in_text}, "
                 "[[sakerhetshandlaggare.person]], [[sakerhetshandlaggare]]. När du anmäler är "
                 "det viktigt att det framgår att du är förtroendevald.",
                 [
-                    ("Via säkerhetshandläggaren i regionen", True),
+                    ("Via säkerhetshandläggaren i {in_text}", True),
                     ("Det står på polisens webbplats", False),
                     ("Genom att ringa 112 och fråga", False),
                 ],
             ),
             (
-                "Vem i regionen har till uppgift att erbjuda utbildning, ge råd och följa upp "
+                "Vem i {in_text} har till uppgift att erbjuda utbildning, ge råd och följa upp "
                 "hot och våld mot förtroendevalda?",
-                "Det är säkerhets- och beredskapsstaben i Region Sörmland. Du har själv ett "
+                "Det är säkerhets- och beredskapsstaben i {name}. Du har själv ett "
                 "ansvar att ta del av den utbildning och det stöd som erbjuds, och att "
                 "rapportera och polisanmäla händelser.",
                 [
@@ -109,12 +111,12 @@ MODULES = [
             (
                 "Någon skriver hotfulla kommentarer till dina inlägg. Vad gör du?",
                 "Ta skärmdumpar på inlägg och profiler som avviker, "
-                "[rapportera till regionen](/rapportera/) och polisanmäl. Radera inget utan "
+                "[rapportera till {in_text}](/rapportera/) och polisanmäl. Radera inget utan "
                 "spara allt, och svara inte. Överväg att stänga av eller moderera "
                 "kommentarsfältet för att minska risken för påhopp.",
                 [
                     ("Tar skärmdumpar på inläggen och profilen", True),
-                    ("Rapporterar till regionen och polisanmäler", True),
+                    ("Rapporterar till {in_text} och polisanmäler", True),
                     ("Raderar kommentarerna direkt utan att spara något", False),
                     ("Svarar personen för att reda ut saken", False),
                 ],
@@ -123,11 +125,11 @@ MODULES = [
                 "Någon har öppnat ett falskt konto i ditt namn. Vad ska du göra?",
                 "Om någon kapar ditt konto eller öppnar ett falskt konto i ditt namn ska du "
                 "anmäla det till plattformen (se respektive plattform för hur man gör), "
-                "informera ditt parti samt polisanmäla händelsen och rapportera till regionen.",
+                "informera ditt parti samt polisanmäla händelsen och rapportera till {in_text}.",
                 [
                     ("Anmäla kontot till plattformen", True),
                     ("Informera ditt parti", True),
-                    ("Polisanmäla och rapportera till regionen", True),
+                    ("Polisanmäla och rapportera till {in_text}", True),
                     ("Låta det vara, det brukar försvinna av sig självt", False),
                 ],
             ),
@@ -179,12 +181,12 @@ MODULES = [
             (
                 "Samtalet är slut. Vad gör du sedan?",
                 "Informera ditt parti, polisanmäl händelsen och "
-                "[rapportera till regionen](/rapportera/). Är det akut, ring **[[112]]**; i ett "
+                "[rapportera till {in_text}](/rapportera/). Är det akut, ring **[[112]]**; i ett "
                 "lugnare skede ring polisen på **[[polisen]]**.",
                 [
                     ("Informerar ditt parti", True),
                     ("Polisanmäler händelsen", True),
-                    ("Rapporterar till regionen", True),
+                    ("Rapporterar till {in_text}", True),
                     ("Väntar med att berätta tills det händer igen", False),
                 ],
             ),
@@ -205,10 +207,23 @@ MODULES = [
 ]
 
 
+def worded(value):
+    """The texts with the organisation's names, as the settings give them at install."""
+    if isinstance(value, str):
+        return value.format(
+            name=settings.PORTAL_ORGANISATION_NAME, in_text=settings.PORTAL_ORGANISATION_IN_TEXT
+        )
+    if isinstance(value, list | tuple):
+        return type(value)(worded(v) for v in value)
+    if isinstance(value, dict):
+        return {k: worded(v) for k, v in value.items()}
+    return value
+
+
 def load(apps, schema_editor):
     TrainingModule = apps.get_model("training", "TrainingModule")
     Section = apps.get_model("guidance", "Section")
-    for order, spec in enumerate(MODULES, start=1):
+    for order, spec in enumerate(worded(MODULES), start=1):
         module, created = TrainingModule.objects.get_or_create(
             slug=spec["slug"],
             defaults={
