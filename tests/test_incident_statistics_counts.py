@@ -436,7 +436,10 @@ def test_the_migration_counts_the_reports_already_sent(official):
 
 # Nothing changes what a sent report counts as past recounted()
 
-GUARDED = ["portal", "guidance", "riskassessment", "incidents", "notices", "training", "scripts"]
+# Only incidents (and the scripts beside the apps) can reach the reports: the import contract in
+# pyproject.toml keeps the other apps and portal from importing incidents. (Their own update()
+# of a field with the same name, a training module's status, is no report's.)
+GUARDED = ["incidents", "scripts"]
 
 
 def updates_past_the_counts(source):
