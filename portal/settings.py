@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,22 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "personsakerhet@regionsormland.se")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Work handed off from the request (django.tasks), the mail above all: a mail is queued in the
+# outbox (portal.models.OutgoingMail) and a task sends it. "database" keeps the tasks in the
+# database for the worker (manage.py db_worker, one on each server, see the README), so that
+# no request waits on the mail server; "immediate" runs each task at once in the process that
+# asks, which make run and the tests do, with no worker to start.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+PORTAL_TASKS_BACKEND = envstr("PORTAL_TASKS_BACKEND", "immediate" if DEBUG else "database")
+if PORTAL_TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"PORTAL_TASKS_BACKEND ska vara database eller immediate, inte {PORTAL_TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[PORTAL_TASKS_BACKEND]}}
 
 # Rendered guidance in each process's memory; the printed plan on disk, shared
 # by all workers. Both are keyed by the content's version, so an edit in the
