@@ -211,6 +211,8 @@ PORTAL_RETENTION_CLOSED_REPORT_DAYS = envint("PORTAL_RETENTION_CLOSED_REPORT_DAY
 PORTAL_RETENTION_DRAFT_DAYS = envint("PORTAL_RETENTION_DRAFT_DAYS", 90)
 PORTAL_RETENTION_RISK_ASSESSMENT_DAYS = envint("PORTAL_RETENTION_RISK_ASSESSMENT_DAYS", 365)
 PORTAL_RETENTION_ACCESS_LOG_DAYS = envint("PORTAL_RETENTION_ACCESS_LOG_DAYS", 2 * 365)
+# Sent mail in the outbox (who got what kind of mail, never its text), and the tasks' records.
+PORTAL_RETENTION_MAIL_DAYS = envint("PORTAL_RETENTION_MAIL_DAYS", 30)
 
 # Incident reports: who gets the security officers' mail about reports besides the officers
 # themselves (a shared mailbox, say), and how much evidence one sending may carry: the proxy
