@@ -360,8 +360,9 @@ class OutgoingMail(models.Model):
 
 
 class DailyJob(models.Model):
-    """The day each daily job (the reminders) last ran, so that it runs once a day however
-    many servers start it."""
+    """The daily jobs that every server's timer may start: the day each last ran, so that
+    the reminders go out once a day, and a row to hold while one runs, so that gallra runs
+    on one server at a time."""
 
     name = models.CharField("jobb", max_length=60, unique=True)
     day = models.DateField("senast körd för", null=True)
@@ -391,3 +392,14 @@ class DailyJob(models.Model):
                 .update(day=day, ran_at=timezone.now())
             )
             yield bool(taken)
+
+    @classmethod
+    @contextmanager
+    def one_at_a_time(cls, name: str) -> Iterator[None]:
+        """with DailyJob.one_at_a_time("gallra"): ... the job runs inside the with, in one
+        transaction that holds the job's row: another server starting it meanwhile waits,
+        and runs after it (finding, for gallra, nothing left to do)."""
+        cls.objects.get_or_create(name=name)
+        with transaction.atomic():
+            cls.objects.filter(name=name).update(ran_at=timezone.now())
+            yield

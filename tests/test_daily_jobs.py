@@ -1,5 +1,6 @@
-"""The daily jobs run once a day, even when every server's timer starts them at the same
-moment: the reminders to the officers and the reminders about the introduction."""
+"""The daily jobs, which every server's timer may start at the same moment: the reminders to
+the officers and about the introduction go out once a day, and gallra runs on one server at a
+time."""
 
 import io
 import threading
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from incidents.management.commands import send_reminders
 from incidents.models import Incident
+from portal import retention
 from portal.models import DailyJob, OutgoingMail, User
 from training.models import IntroductionReminder
 
@@ -82,36 +84,31 @@ def test_the_reminders_about_the_introduction_run_once_a_day(official):
     assert [m.to for m in mail.outbox] == [["anna@example.se"]]
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: SQLite allows one writer")
-@pytest.mark.django_db(transaction=True)
-def test_two_servers_starting_the_reminders_at_the_same_moment_send_them_once(
-    as_migrated, monkeypatch
-):
-    follow_up_due(make_officer("sara@example.se", "Sara Säkerhet"))
-    # The first to get the day keeps its run open until the other server waits for it: so
-    # the two are at the same moment however the threads happen to run.
-    send, running = send_reminders.Command.send, []
+def until_the_other_server_waits():
+    """Keeps this server's job running until the other server's waits for it (at most ten
+    seconds, then goes on regardless): so the two are at the same moment however the
+    threads happen to run."""
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks "
+                "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
 
-    def held(self, today):
-        running.append(self)
-        with connection.cursor() as cursor:
-            for _ in range(200):  # at most ten seconds: then the test goes on regardless
-                cursor.execute(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks "
-                    "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
-                )
-                if cursor.fetchone()[0]:
-                    break
-                time.sleep(0.05)
-        return send(self, today)
 
-    monkeypatch.setattr(send_reminders.Command, "send", held)
+def on_two_servers(command, *args):
+    """The command started at the same moment on two servers; their outputs."""
     barrier, outputs, errors = threading.Barrier(2), [], []
 
     def server():
         try:
             barrier.wait()
-            outputs.append(remind())
+            out = io.StringIO()
+            call_command(command, *args, stdout=out)
+            outputs.append(out.getvalue())
         except Exception as error:  # noqa: BLE001 - reported by the test
             errors.append(error)
         finally:
@@ -123,6 +120,50 @@ def test_two_servers_starting_the_reminders_at_the_same_moment_send_them_once(
     for thread in threads:
         thread.join()
     assert errors == []
+    return outputs
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: SQLite allows one writer")
+@pytest.mark.django_db(transaction=True)
+def test_two_servers_starting_the_reminders_at_the_same_moment_send_them_once(
+    as_migrated, monkeypatch
+):
+    follow_up_due(make_officer("sara@example.se", "Sara Säkerhet"))
+    send, running = send_reminders.Command.send, []
+
+    def held(self, today):
+        running.append(self)
+        until_the_other_server_waits()
+        return send(self, today)
+
+    monkeypatch.setattr(send_reminders.Command, "send", held)
+    outputs = on_two_servers("send_reminders", f"--today={FRIDAY.isoformat()}")
     assert len(running) == 1
     assert sum("redan skickade" in output for output in outputs) == 1
     assert [m.to for m in mail.outbox] == [["sara@example.se"]]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL: SQLite allows one writer")
+@pytest.mark.django_db(transaction=True)
+def test_two_servers_starting_gallra_at_the_same_moment_run_it_one_after_the_other(
+    monkeypatch,
+):
+    OutgoingMail.objects.create(
+        kind="portal/invitation",
+        recipient="anna@example.se",
+        state=OutgoingMail.State.SKICKAD,
+        created_at=timezone.now() - timedelta(days=settings.PORTAL_RETENTION_MAIL_DAYS + 1),
+    )
+    sweeps, held = retention.sweeps, []
+
+    def last_held(now, dry_run):
+        # The first server has deleted what it found, and not yet committed.
+        if not held:
+            held.append(now)
+            until_the_other_server_waits()
+        return retention.Swept({}, [])
+
+    monkeypatch.setattr(retention, "sweeps", lambda: [*sweeps(), last_held])
+    outputs = on_two_servers("gallra")
+    assert sorted("utgående e-post: 1" in output for output in outputs) == [False, True]
+    assert not OutgoingMail.objects.exists()
