@@ -311,7 +311,7 @@ class OutgoingMail(models.Model):
             # The worker's question, asked before every mail: the waiting ones, the oldest
             # first. The sent ones, most of the table, are not in it.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(state="vantar"),
                 name="outgoing_mail_waiting",
             ),

@@ -54,40 +54,42 @@ def deliver_due(limit: int | None) -> Run:
     """Send what is due, the longest waiting first, at most limit mails, over one connection
     to the mail server."""
     run = Run()
+    due = list(OutgoingMail.objects.due().values_list("pk", flat=True)[:limit])
+    if not due:
+        return run
     connection = mailers.default
     try:
         connection.open()
     except Exception as error:
+        # Nobody reached the server: each mail of the run counts a failed try.
         logger.exception("E-postservern svarar inte")
-        fail_due(limit, type(error).__name__, run)
+        for pk in due:
+            with transaction.atomic():
+                if outgoing := claim(pk):
+                    outgoing.record_failure(type(error).__name__)
+                    run.failed.append(pk)
         return run
     try:
-        while limit is None or len(run.failed) + run.sent < limit:
+        for pk in due:
             with transaction.atomic():
-                # Locked (PostgreSQL), and skipped by another worker meanwhile.
-                outgoing = OutgoingMail.objects.due().select_for_update(skip_locked=True).first()
-                if outgoing is None:
-                    return run
-                if outgoing.attempt(connection):
-                    run.sent += 1
-                else:
-                    run.failed.append(outgoing.pk)
-        run.more = OutgoingMail.objects.due().exists()
-        return run
+                if outgoing := claim(pk):
+                    if outgoing.attempt(connection):
+                        run.sent += 1
+                    else:
+                        run.failed.append(pk)
     finally:
         connection.close()
+    run.more = limit is not None and OutgoingMail.objects.due().exists()
+    return run
 
 
-def fail_due(limit: int | None, error: str, run: Run) -> None:
-    """The mail server could not be reached: each mail of this run's share counts a failed
-    try, as if it had been tried."""
-    due = OutgoingMail.objects.due()
-    for pk in due.values_list("pk", flat=True)[:limit]:
-        with transaction.atomic():
-            outgoing = due.filter(pk=pk).select_for_update(skip_locked=True).first()
-            if outgoing is not None:
-                outgoing.record_failure(error)
-                run.failed.append(pk)
+def claim(pk: int) -> OutgoingMail | None:
+    """The mail, locked until the transaction ends, if it is still due: not sent meanwhile,
+    nor being sent by another worker (PostgreSQL: its lock is skipped, not waited for). The
+    keys are read first and each row then found by its key, so that a long list costs the
+    same for each mail (a scan from the start of the waiting ones would pass every mail
+    already sent in a transaction still open, as the request's is without a worker)."""
+    return OutgoingMail.objects.due().filter(pk=pk).select_for_update(skip_locked=True).first()
 
 
 @task

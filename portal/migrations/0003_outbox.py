@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 "indexes": [
                     models.Index(
                         condition=models.Q(("state", "vantar")),
-                        fields=["next_attempt_at"],
+                        fields=["next_attempt_at", "id"],
                         name="outgoing_mail_waiting",
                     )
                 ],
