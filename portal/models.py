@@ -177,10 +177,6 @@ class OutgoingMailQuerySet(models.QuerySet["OutgoingMail"]):
     def given_up(self) -> Self:
         return self.filter(state=OutgoingMail.State.MISSLYCKAD)
 
-    def failing(self) -> Self:
-        """What could not be sent: given up, or waiting to be tried again."""
-        return self.exclude(state=OutgoingMail.State.SKICKAD).filter(attempts__gt=0)
-
     def queue(
         self,
         kind: str,
@@ -255,7 +251,7 @@ class OutgoingMailQuerySet(models.QuerySet["OutgoingMail"]):
         """When to look again for these mails waiting for their next try: for each number of
         tries made, the time the last of them is due. So a handful of tasks wait for any
         number of mails, and none is due before one of them runs."""
-        times = self.waiting().values("attempts").annotate(at=Max("next_attempt_at"))
+        times = self.waiting().order_by().values("attempts").annotate(at=Max("next_attempt_at"))
         return sorted(t["at"] for t in times)
 
     def try_again(self) -> int:
