@@ -35,6 +35,7 @@ test: install
 bench: install
 	$(PY) bench/guidance.py
 	$(PY) bench/training.py
+	$(PY) bench/notice.py
 	$(PY) bench/admin.py
 
 # requirements.lock: the production dependencies (not dev or test) pinned with their hashes,

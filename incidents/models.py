@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from portal import mail, organisation
-from portal.models import User
+from portal import organisation
+from portal.models import OutgoingMail, User
 from portal.security import is_verified_officer
 from portal.words import counted
 
@@ -622,21 +622,32 @@ class Incident(models.Model):
         self._send("incidents/officers", recipients, url=url, supplement=supplement, reply=reply)
 
     def _send(self, kind: str, recipients: list[str], **context: Any) -> None:
-        # The mail says only the reference and a link behind the login (see portal.mail).
-        # A failed mail must not lose the report (it is already committed); it is logged
-        # and marked, so that the security officer sees it in the admin.
-        result = mail.send(kind, recipients, {"reference": self.reference, **context})
+        # The mail says only the reference and a link behind the login (see portal.mail). It
+        # is queued once the report has committed; should it fail, the report is kept and
+        # marked (mail_not_sent), so that the security officer sees it in the admin.
         if not recipients:
             logger.error("Ingen mottagare för e-post om händelserapport %s", self.reference)
-        elif result.failed:
-            logger.error(
-                "E-post om händelserapport %s kunde inte skickas till %d av %d mottagare",
-                self.reference,
-                len(result.failed),
-                len(result.failed) + len(result.sent),
-            )
-        if not result.sent or result.failed:
             self._mark_notification_failed()
+            return
+        OutgoingMail.objects.queue(
+            kind, recipients, {"reference": self.reference, **context}, source=str(self.pk)
+        )
+
+    @staticmethod
+    def mail_not_sent(outgoing: OutgoingMail) -> None:
+        """A mail about a report could not be sent (portal.mail.when_failed): the report is
+        marked at the first failed try, since that is when the officers may not know of it,
+        and stays marked if a later try goes through."""
+        incident = Incident.objects.filter(pk=int(outgoing.source)).first()
+        if incident is None:
+            return
+        logger.error(
+            "E-post om händelserapport %s kunde inte skickas till %s (försök %d)",
+            incident.reference,
+            outgoing.recipient,
+            outgoing.attempts,
+        )
+        incident._mark_notification_failed()
 
     def _mark_notification_failed(self) -> None:
         self.notification_failed_at = timezone.now()

@@ -112,17 +112,27 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     def _report(
         self, request: AuthenticatedHttpRequest, notice: Notice, result: mail.Result
     ) -> None:
-        if not result.sent and not result.failed:
+        retried = (
+            "Portalen försöker igen om en stund, och sedan med allt längre mellanrum; mejl som "
+            "ändå inte går fram syns under Utgående e-post."
+        )
+        if not (result.sent or result.failed or result.waiting):
             self.message_user(
                 request,
                 "Det finns inga aktiva förtroendevalda att skicka till. Inget skickades.",
                 messages.WARNING,
             )
+        elif result.waiting and not (result.sent or result.failed):
+            self.message_user(
+                request,
+                f"E-post om ”{notice.title}” skickas nu till {officials(result.waiting)}, en "
+                "och en. Det tar en stund; hur det går syns under Utgående e-post.",
+                messages.SUCCESS,
+            )
         elif not result.sent:
             self.message_user(
                 request,
-                "Inget mejl kunde skickas: e-postservern svarade inte. Försök igen om en stund; "
-                "hjälper inte det, kontakta IT.",
+                f"Inget mejl kunde skickas: e-postservern svarade inte. {retried}",
                 messages.ERROR,
             )
         elif result.failed:
@@ -130,7 +140,7 @@ class NoticeAdmin(OfficersOnlyMixin, admin.ModelAdmin):
                 request,
                 f"E-post skickad till {officials(result.sent)}, men till "
                 f"{len(result.failed)} kunde den inte skickas: {', '.join(result.failed)}. "
-                "Kontakta dem på annat sätt.",
+                f"{retried}",
                 messages.WARNING,
             )
         else:

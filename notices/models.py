@@ -3,14 +3,14 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from guidance.rendering import contacts_by_key, render
 from portal import mail
-from portal.models import Publication, User
+from portal.models import OutgoingMail, Publication, User
 
 
 class NoticeQuerySet(models.QuerySet["Notice"]):
@@ -145,23 +145,31 @@ class Notice(models.Model):
 
     def mail_to_officials(self, sender: User) -> mail.Result:
         """Mail every active official, each in a message of their own (recipients must not see
-        each other), with the title and a link. Returns portal.mail's result: who got it and
-        who did not.
+        each other), with the title and a link: queued in the outbox in one go, and sent by
+        the worker, so that the request returns at once however many officials there are.
+        Returns portal.mail's result: with a worker, everyone waiting; without one, who got
+        it and who did not (yet: the outbox tries again).
 
-        The notice is marked as mailed before anything is sent, in one UPDATE, so that two
-        officers pressing at once send it once. If no message at all could be sent, the mark
-        is taken back so that it can be tried again."""
-        claimed = Notice.objects.filter(pk=self.pk, mailed_at__isnull=True).update(
-            mailed_at=timezone.now(), mailed_by=sender
-        )
-        if not claimed:
-            raise AlreadyMailed
+        The notice is marked as mailed in the transaction that queues the mail, in one
+        UPDATE, so that two officers pressing at once queue it once; each official's row is
+        queued once for the notice (once=True), whatever happens. With no active official to
+        mail, the mark is taken back, so that it can be sent when there are some."""
+        with transaction.atomic():
+            claimed = Notice.objects.filter(pk=self.pk, mailed_at__isnull=True).update(
+                mailed_at=timezone.now(), mailed_by=sender
+            )
+            if not claimed:
+                raise AlreadyMailed
+            recipients = (
+                get_user_model()
+                .objects.officials()
+                .order_by("email")
+                .values_list("email", flat=True)
+            )
+            result = OutgoingMail.objects.queue(
+                self.MAIL, recipients, self.mail_context(), source=str(self.pk), once=True
+            )
+            if not (result.sent or result.failed or result.waiting):
+                Notice.objects.filter(pk=self.pk).update(mailed_at=None, mailed_by=None)
         self.refresh_from_db(fields=["mailed_at", "mailed_by"])
-        recipients = (
-            get_user_model().objects.officials().order_by("email").values_list("email", flat=True)
-        )
-        result = mail.send(self.MAIL, recipients, self.mail_context())
-        if not result.sent:
-            Notice.objects.filter(pk=self.pk).update(mailed_at=None, mailed_by=None)
-            self.mailed_at = self.mailed_by = None
         return result

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -11,11 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
-from . import twofactor
-from .models import SecurityUnit, User
+from . import mail, twofactor
+from .admin_site import OfficersOnlyMixin, ToDo
+from .models import OutgoingMail, OutgoingMailQuerySet, SecurityUnit, User
 from .security import AuthenticatedHttpRequest, is_verified_officer
 from .words import counted
+
+# What an officer is told of a mail that could not be sent at once.
+RETRIED = (
+    "Portalen försöker igen om en stund, och sedan med allt längre mellanrum. Går den ändå "
+    "inte fram syns det under Utgående e-post."
+)
 
 
 class UserCreationForm(forms.ModelForm):
@@ -157,17 +166,21 @@ class UserAdmin(DjangoUserAdmin):
             raise PermissionDenied
         change_url = reverse("admin:portal_user_change", args=[user.pk])
         if request.method == "POST":
-            if user.invite():
-                self.log_change(request, user, "Skickade en inbjudan.")
-                self.message_user(
-                    request, f"Inbjudan skickad till {user} ({user.email}).", messages.SUCCESS
-                )
-            else:
+            result = user.invite()
+            if result.failed:
                 self.message_user(
                     request,
-                    f"Inbjudan till {user} ({user.email}) kunde inte skickas. Försök igen om en "
-                    "stund; hjälper inte det, kontakta IT.",
+                    f"Inbjudan till {user} ({user.email}) kunde inte skickas just nu. {RETRIED}",
                     messages.ERROR,
+                )
+            else:
+                self.log_change(request, user, "Skickade en inbjudan.")
+                self.message_user(
+                    request,
+                    f"Inbjudan skickad till {user} ({user.email})."
+                    if result.sent
+                    else f"Inbjudan till {user} ({user.email}) skickas om en liten stund.",
+                    messages.SUCCESS,
                 )
             return redirect(change_url)
         context = {
@@ -200,21 +213,29 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.is_superuser:
             queryset = queryset.filter(is_staff=False)
         sent: list[User] = []
+        waiting: list[User] = []
         failed: list[User] = []
         for user in queryset.filter(is_active=True):
-            (sent if user.invite() else failed).append(user)
-        if sent or not failed:
+            result = user.invite()
+            (failed if result.failed else sent if result.sent else waiting).append(user)
+        if sent or not (failed or waiting):
             self.message_user(
                 request,
                 f"Inbjudan skickad till {counted(len(sent), 'användare', 'användare')}.",
+                messages.SUCCESS,
+            )
+        if waiting:
+            self.message_user(
+                request,
+                f"Inbjudan skickas om en liten stund till "
+                f"{counted(len(waiting), 'användare', 'användare')}.",
                 messages.SUCCESS,
             )
         if failed:
             self.message_user(
                 request,
                 f"Inbjudan kunde inte skickas till {counted(len(failed), 'användare', 'användare')}"
-                f": {', '.join(u.email for u in failed)}. Försök igen om en stund; hjälper inte "
-                "det, kontakta IT.",
+                f": {', '.join(u.email for u in failed)}. {RETRIED}",
                 messages.ERROR,
             )
 
@@ -286,3 +307,82 @@ class SecurityUnitAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# What the outbox shows of a mail: never its context, which is what the mail says.
+OUTBOX_COLUMNS = (
+    "recipient", "kind_name", "state", "attempts", "last_error", "next_attempt_at",
+    "created_at", "sent_at",
+)  # fmt: skip
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kinds of mail by their names, not their templates' paths."""
+
+    title = "slag"
+    parameter_name = "slag"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(mail.KINDS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(OfficersOnlyMixin, admin.ModelAdmin):
+    """The outbox, for the officers alone (a receipt to someone says that they reported):
+    who each mail is for, its kind and how it went, never what it says."""
+
+    list_display = OUTBOX_COLUMNS
+    list_filter = ["state", KindFilter]
+    search_fields = ["recipient"]
+    fields = OUTBOX_COLUMNS
+    readonly_fields = OUTBOX_COLUMNS
+    actions = ["try_again"]
+
+    @admin.display(description="slag")
+    def kind_name(self, obj: OutgoingMail) -> str:
+        return obj.kind_name
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_try_again_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    @admin.action(description="Försök skicka igen nu", permissions=["try_again"])
+    def try_again(self, request: HttpRequest, queryset: OutgoingMailQuerySet) -> None:
+        count = queryset.try_again()
+        self.message_user(
+            request,
+            f"{counted(count, 'mejl', 'mejl')} försöks igen nu."
+            if count
+            else "De markerade mejlen är redan skickade.",
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+
+def mail_to_do(request: HttpRequest) -> list[ToDo]:
+    """The start page's Att göra: mail given up in the last week, if any."""
+    if not is_verified_officer(request.user):
+        return []
+    week = timezone.now() - timedelta(days=7)
+    count = OutgoingMail.objects.given_up().filter(created_at__gte=week).count()
+    if not count:
+        return []
+    url = reverse("admin:portal_outgoingmail_changelist")
+    return [
+        ToDo(
+            "E-post som inte gick att skicka",
+            count,
+            counted(count, "mejl", "mejl"),
+            f"{url}?state__exact={OutgoingMail.State.MISSLYCKAD}",
+        )
+    ]

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 # The task queue as django-tasks-db keeps it: a table in the portal's database.
 QUEUE_BACKEND = "django_tasks_db."
-QUEUE_MODEL = ("django_tasks_db", "DBTaskResult")
+QUEUE_MODEL = ("django_tasks_database", "DBTaskResult")  # its app label
 
 
 def _database() -> None:

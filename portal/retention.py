@@ -8,7 +8,9 @@ deletes it unless dry_run, and returns a Swept."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.conf import settings
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,25 @@ def register(sweep: Sweep) -> None:
 
 def sweeps() -> list[Sweep]:
     return list(_sweeps)
+
+
+def sweep_mail(now: datetime, dry_run: bool) -> Swept:
+    """The portal's own: the outbox's rows of mail sent or given up (who got what kind of
+    mail), and the worker's records of finished tasks (their arguments may hold an address)."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from .models import OutgoingMail
+
+    before = now - timedelta(days=settings.PORTAL_RETENTION_MAIL_DAYS)
+    mails = OutgoingMail.objects.exclude(state=OutgoingMail.State.VANTAR).filter(
+        created_at__lt=before
+    )
+    tasks = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=before
+    )
+    counts = {"utgående e-post": mails.count(), "avslutade bakgrundsjobb": tasks.count()}
+    if not dry_run:
+        mails.delete()
+        tasks.delete()
+    return Swept(counts, periods=[f"utgående e-post {settings.PORTAL_RETENTION_MAIL_DAYS}"])

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,8 @@ PORTAL_RETENTION_CLOSED_REPORT_DAYS = envint("PORTAL_RETENTION_CLOSED_REPORT_DAY
 PORTAL_RETENTION_DRAFT_DAYS = envint("PORTAL_RETENTION_DRAFT_DAYS", 90)
 PORTAL_RETENTION_RISK_ASSESSMENT_DAYS = envint("PORTAL_RETENTION_RISK_ASSESSMENT_DAYS", 365)
 PORTAL_RETENTION_ACCESS_LOG_DAYS = envint("PORTAL_RETENTION_ACCESS_LOG_DAYS", 2 * 365)
+# Sent mail in the outbox (who got what kind of mail, never its text), and the tasks' records.
+PORTAL_RETENTION_MAIL_DAYS = envint("PORTAL_RETENTION_MAIL_DAYS", 30)
 
 # Incident reports: who gets the security officers' mail about reports besides the officers
 # themselves (a shared mailbox, say), and how much evidence one sending may carry: the proxy
@@ -376,6 +379,22 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "personsakerhet@regionsormland.se")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Work handed off from the request (django.tasks), the mail above all: a mail is queued in the
+# outbox (portal.models.OutgoingMail) and a task sends it. "database" keeps the tasks in the
+# database for the worker (manage.py db_worker, one on each server, see the README), so that
+# no request waits on the mail server; "immediate" runs each task at once in the process that
+# asks, which make run and the tests do, with no worker to start.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+PORTAL_TASKS_BACKEND = envstr("PORTAL_TASKS_BACKEND", "immediate" if DEBUG else "database")
+if PORTAL_TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"PORTAL_TASKS_BACKEND ska vara database eller immediate, inte {PORTAL_TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[PORTAL_TASKS_BACKEND]}}
 
 # Rendered guidance in each process's memory; the printed plan on disk, shared
 # by all workers. Both are keyed by the content's version, so an edit in the

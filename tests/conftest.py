@@ -185,6 +185,23 @@ def make_officer(email, full_name):
 
 
 @pytest.fixture
+def as_migrated():
+    """The group Säkerhetshandläggare and its permissions, which the migrations made and a
+    transactional test (transaction=True) before this one may have emptied away."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for migration in [
+        "portal.migrations.0002_security_officers_group",
+        "portal.migrations.0005_security_officers_see_the_outbox",
+        "incidents.migrations.0006_security_officers_permissions",
+        "notices.migrations.0002_security_officers_permissions",
+    ]:
+        import_module(migration).grant(apps, None)
+
+
+@pytest.fixture
 def logged_in(client, official):
     client.force_login(official)
     return client

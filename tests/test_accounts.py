@@ -197,15 +197,24 @@ class RefusesAnna(EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_reset_link_the_mail_server_refuses_fails_the_task_not_the_page(official, settings):
-    from django.tasks import TaskResultStatus
-
-    from portal.tasks import send_password_reset
+def test_a_reset_link_the_mail_server_refuses_is_tried_again_not_lost(client, official, settings):
+    from portal.models import OutgoingMail
 
     settings.MAILERS = {"default": {"BACKEND": "tests.test_accounts.RefusesAnna"}}
-    result = send_password_reset.enqueue(official.email)
-    assert result.status == TaskResultStatus.FAILED
+    response = client.post("/glomt-losenord/", {"email": official.email})
+    assert response.status_code == 302
     assert mail.outbox == []
+    (waiting,) = OutgoingMail.objects.waiting()
+    assert (waiting.kind, waiting.recipient, waiting.attempts) == (
+        "portal/password_reset",
+        official.email,
+        1,
+    )
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    OutgoingMail.objects.all().try_again()
+    (message,) = mail.outbox
+    assert message.to == [official.email] and "/valj-losenord/" in link_in(message)
 
 
 # Inviting from the person's own page, and what the invitee meets

@@ -209,6 +209,8 @@ def test_the_admin_an_officer_walks_through_is_in_swedish(client, officer, week)
         f"/admin/portal/user/{week['new'][0].reporter.pk}/change/",
         "/admin/notices/notice/",
         f"/admin/notices/notice/{notice.pk}/change/",
+        "/admin/portal/outgoingmail/",
+        "/admin/portal/outgoingmail/?state__exact=misslyckad&slag=portal%2Finvitation",
         "/admin/training/trainingmodule/",
         "/admin/training/completion/add/",
     ]

@@ -1,6 +1,7 @@
 """portal.mail: every mail the portal sends, a message to each recipient, and never what a
 report says."""
 
+import json
 import logging
 import uuid
 from datetime import timedelta
@@ -194,3 +195,45 @@ def test_a_mail_server_that_does_not_answer_fails_every_recipient(settings, capl
 def test_no_recipients_sends_nothing_and_fails_nothing():
     result = portal_mail.send("notices/important", [], NOTICE)
     assert result.sent == result.failed == [] and mail.outbox == []
+
+
+def test_every_kind_of_mail_has_a_name_for_the_outbox():
+    assert set(portal_mail.KINDS) == kinds_on_disk()
+
+
+def test_the_outbox_is_given_plain_data_never_a_report(official):
+    from portal.models import OutgoingMail
+
+    incident = report_full_of_the_marker(official)
+    with pytest.raises(TypeError):
+        OutgoingMail.objects.queue("incidents/receipt", [official.email], {"incident": incident})
+    assert not OutgoingMail.objects.exists() and mail.outbox == []
+
+
+def test_what_waits_in_the_outbox_holds_nothing_a_report_says(
+    official, officer, settings, django_capture_on_commit_callbacks
+):
+    """With a worker the mail waits in the database until it goes: the row holds what the
+    templates get, and so, like the mail, nothing of the report."""
+    from portal.models import OutgoingMail
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    commits = django_capture_on_commit_callbacks
+    incident = sent(official, commits)
+    with commits(execute=True):
+        incident.add_supplement(official, MARKER, [], uuid.uuid4())
+    with commits(execute=True):
+        incident.send_message(officer, MARKER)
+    Notice.objects.create(
+        title="Hotbilden inför valet",
+        body=MARKER,
+        importance=Notice.Importance.VIKTIG,
+        status=Notice.Status.PUBLICERAD,
+    ).mail_to_officials(officer)
+
+    waiting = OutgoingMail.objects.waiting()
+    kinds = set(waiting.values_list("kind", flat=True))
+    assert kinds == {"incidents/officers", "incidents/receipt", "incidents/news", Notice.MAIL}
+    assert mail.outbox == []
+    for row in waiting:
+        assert MARKER not in json.dumps(row.context)

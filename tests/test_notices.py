@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from notices.models import Notice
-from portal.models import User
+from portal.models import OutgoingMail, User
 
 from .conftest import PASSWORD, login_verified
 
@@ -311,7 +311,7 @@ def test_a_failed_mail_is_named_to_the_officer_and_the_others_go_out(
     assert important.mailed_at is not None  # Anna has it: not again
 
 
-def test_when_no_mail_could_be_sent_the_officer_is_told_and_can_try_again(
+def test_when_no_mail_could_be_sent_the_officer_is_told_and_the_outbox_tries_again(
     officer, official, important, settings
 ):
     settings.MAILERS = {"default": {"BACKEND": "tests.conftest.ServerDown"}}
@@ -319,9 +319,17 @@ def test_when_no_mail_could_be_sent_the_officer_is_told_and_can_try_again(
     response = admin.post(mail_url(important), follow=True)
     assert response.status_code == 200
     assert "Inget mejl kunde skickas" in response.text
+    assert "Portalen försöker igen" in response.text
     important.refresh_from_db()
-    assert important.mailed_at is None
+    assert important.mailed_at is not None  # queued: pressing again would send it twice
+    (waiting,) = OutgoingMail.objects.waiting()
+    assert waiting.recipient == "anna@example.se" and waiting.attempts == 1
 
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    admin.post(
+        "/admin/portal/outgoingmail/",
+        {"action": "try_again", "_selected_action": [waiting.pk]},
+    )
+    assert [m.to for m in mail.outbox] == [["anna@example.se"]]
     admin.post(mail_url(important))
     assert [m.to for m in mail.outbox] == [["anna@example.se"]]

@@ -5,7 +5,9 @@
   and of due follow-ups whose handler is no longer an active security officer (so that
   no report is forgotten because its handler has left).
 
-The mails carry references and links behind the login, never what a report says.
+The mails carry references and links behind the login, never what a report says. They are
+queued in the outbox and sent by the worker, which tries a failed one again. Each server may
+start the command: it runs once a day (portal.models.DailyJob), whoever starts it first.
 """
 
 import argparse
@@ -20,8 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Incident
-from portal import mail
-from portal.models import User
+from portal.models import DailyJob, OutgoingMail, User
 from portal.words import counted
 
 logger = logging.getLogger(__name__)
@@ -109,11 +110,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, today=None, **options):
         today = today or timezone.localdate()
+        self.failed = 0
+        with DailyJob.once_a_day("send_reminders", today) as first:
+            if not first:
+                self.stdout.write(f"{today}: påminnelserna är redan skickade i dag.")
+                return
+            sent = self.send(today)
+        if not sent and not self.failed:
+            self.stdout.write(f"{today}: inga påminnelser skickade.")
+        if self.failed:
+            # The others went out; a non-zero exit makes cron and systemd report the failure.
+            raise CommandError(f"{self.failed} påminnelser kunde inte skickas.", returncode=1)
+
+    def send(self, today):
         officers = list(User.objects.security_officers())
         by_handler = follow_ups_due_by_handler(today, set(officers))
         unassigned = by_handler.pop(None, [])
         sent = 0
-        self.failed = 0
 
         for handler, incidents in sorted(by_handler.items(), key=lambda item: item[0].email):
             sent += self.remind(
@@ -141,27 +154,27 @@ class Command(BaseCommand):
                 ),
                 group="säkerhetshandläggarna",
             )
-
-        if not sent and not self.failed:
-            self.stdout.write(f"{today}: inga påminnelser skickade.")
-        if self.failed:
-            # The others went out; a non-zero exit makes cron and systemd report the failure.
-            raise CommandError(f"{self.failed} påminnelser kunde inte skickas.", returncode=1)
+        return sent
 
     def remind(self, kind, recipients, context, *, what, group=None):
-        """Send one reminder, a message to each recipient: a failure is logged, without
-        content, and the rest go on. Returns 1 if it reached anyone."""
+        """Queue one reminder, a message to each recipient. Without a worker it has been sent
+        when queued, and a failure is known: it is logged, without content, and the rest go
+        on (the outbox tries it again). Returns 1 if it reached, or is on its way to, anyone."""
         if not recipients:
             logger.error("Påminnelse om händelserapporter: ingen mottagare (%s)", group)
             self.stderr.write(f"Ingen mottagare för påminnelse till {group}.")
             self.failed += 1
             return 0
-        result = mail.send(kind, recipients, context)
+        result = OutgoingMail.objects.queue(kind, recipients, context)
         for address in result.failed:
             self.stderr.write(f"Kunde inte skicka påminnelse till {address}.")
         self.failed += len(result.failed)
-        if not result.sent:
+        if result.sent:
+            who = f"{group} ({len(result.sent)} mottagare)" if group else result.sent[0]
+            self.stdout.write(f"Skickade påminnelse till {who}: {what}.")
+        elif result.waiting:
+            who = f"{group} ({len(result.waiting)} mottagare)" if group else result.waiting[0]
+            self.stdout.write(f"Lade påminnelse i kö till {who}: {what}.")
+        else:
             return 0
-        who = f"{group} ({len(result.sent)} mottagare)" if group else result.sent[0]
-        self.stdout.write(f"Skickade påminnelse till {who}: {what}.")
         return 1

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from portal import retention
+from portal.models import DailyJob
 
 logger = logging.getLogger("portal.retention")
 
@@ -48,7 +49,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, now=None, **options):
         now = now or timezone.now()
-        with transaction.atomic():
+        # Each server's timer may start it: one runs at a time, and the next finds nothing
+        # left. All of it or nothing.
+        with DailyJob.one_at_a_time("gallra"), transaction.atomic():
             # Each app deletes its own (portal.retention), all of it or nothing.
             swept = [sweep(now, dry_run) for sweep in retention.sweeps()]
             # Expired sessions may hold text typed before a time-out that nobody came
