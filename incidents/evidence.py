@@ -7,8 +7,8 @@ SHA-256 is recorded. Other files (PDF, sound) are kept byte for byte. An image's
 pixels are counted from its header before anything is decoded, so that a picture made
 to use up the server's memory and time is refused at once.
 
-Files live under MEDIA_ROOT/evidence/ with random names. MEDIA_ROOT has no
-public URL: a file is served only by a view that checks who asks.
+Files live under MEDIA_ROOT/evidence/ with random names, encrypted (portal.crypto). MEDIA_ROOT
+has no public URL: a file is served only by a view that checks who asks.
 """
 
 import io
@@ -24,7 +24,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParser
@@ -81,7 +81,8 @@ ACCEPT_ATTRIBUTE = ",".join(
      ".m4a", ".mp4", ".wav", ".ogg", ".amr"]
 )  # fmt: skip
 
-private_storage = FileSystemStorage(file_permissions_mode=0o600, directory_permissions_mode=0o700)
+# STORAGES["default"]: encrypted (portal.crypto.EncryptedStorage), around the file system.
+private_storage = default_storage
 
 
 def limits() -> tuple[int, int, int]:

@@ -1,4 +1,5 @@
 import io
+import json
 import os
 import time
 import uuid
@@ -14,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from incidents.models import Incident
+from portal.crypto import decrypt_text
 from portal.models import User
 
 
@@ -98,6 +100,12 @@ def it_staff(db):
     return User.objects.create_user(
         "it@example.se", PASSWORD, full_name="Ivar It", is_staff=True, is_superuser=True
     )
+
+
+def kept_values(client, kept):
+    """What a page keeps through the login (a portal.security.KeptThroughLogin) as the
+    session holds it, decrypted."""
+    return json.loads(decrypt_text(client.session[kept.session_key]["data"]))["values"]
 
 
 def post_after_idle_timeout(client, user, path, data):

@@ -138,7 +138,7 @@ def test_the_access_log_keeps_a_deleted_reports_reference_until_its_own_period(
 def test_only_the_expired_reports_files_leave_the_disk(official, officer, gallra):
     old = closed_report(official, officer)
     kept = sent_with_files(official)
-    kept_files = sorted(Path(e.file.path) for e in kept.evidence.all())
+    kept_files = sorted(Path(settings.MEDIA_ROOT) / e.file.name for e in kept.evidence.all())
 
     gallra(old.closed_at + days("PORTAL_RETENTION_CLOSED_REPORT_DAYS") + SECOND)
 
