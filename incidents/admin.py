@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.admin_site import OfficersOnlyMixin, ReadOnlyInline
+from portal.crypto import encrypted_fields
 from portal.exports import csv_response, xlsx_response
 from portal.models import User
 from portal.security import AuthenticatedHttpRequest, is_verified_officer, verified_officer_required
@@ -268,6 +269,11 @@ def _field_of(aggregate: Aggregate) -> str | None:
 
 
 class IncidentChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        # The list shows nothing of what was reported: it is neither read nor decrypted.
+        text = [f.name for f in encrypted_fields(Incident)]
+        return super().get_queryset(request, exclude_parameters).defer(*text)
+
     def get_results(self, request):
         super().get_results(request)
         self.queryset = _PeriodsFromFirstToLast(self.queryset)

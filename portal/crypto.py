@@ -224,6 +224,10 @@ class EncryptedCharField(_Encrypted, models.CharField):
     text column."""
 
 
+def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, _Encrypted)]
+
+
 # Files
 
 

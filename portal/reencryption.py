@@ -31,12 +31,11 @@ from django.db import connections, models, router, transaction
 
 from .crypto import (
     CHUNK,
-    EncryptedCharField,
     EncryptedStorage,
-    EncryptedTextField,
     Unreadable,
     decrypt_text,
     encrypt_text,
+    encrypted_fields,
     keyring,
     text_key_id,
 )
@@ -54,14 +53,6 @@ class Counts:
         self.encrypted += other.encrypted
         self.current += other.current
         self.unreadable += other.unreadable
-
-
-def encrypted_fields(model: type[models.Model]) -> list[models.Field]:
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if isinstance(f, EncryptedTextField | EncryptedCharField)
-    ]
 
 
 def encrypted_file_fields(model: type[models.Model]) -> list[models.FileField]:
