@@ -10,6 +10,7 @@ import hashlib
 import io
 import logging
 import os
+import socket
 import uuid
 
 import pytest
@@ -27,6 +28,7 @@ from PIL import Image
 
 from incidents.models import (
     AccessLogEntry,
+    Evidence,
     Incident,
     InternalNote,
     TriageChange,
@@ -516,3 +518,66 @@ def test_the_migration_encrypts_what_was_written_before_and_its_way_back_decrypt
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# In a bucket: the same, with the files in an S3-compatible object store
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """An S3 server of the tests' own (moto's), in this process, on 127.0.0.1."""
+    pytest.importorskip("storages.backends.s3", reason="django-storages[s3] is not installed")
+    server_module = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def in_a_bucket(settings, s3_endpoint):
+    import boto3
+
+    bucket = f"bevis-{uuid.uuid4().hex[:12]}"
+    access = {"region_name": "eu-north-1", "endpoint_url": s3_endpoint}
+    client = boto3.client("s3", aws_access_key_id="t", aws_secret_access_key="t", **access)
+    where = {"LocationConstraint": access["region_name"]}
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration=where)
+    inner = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"bucket_name": bucket, "access_key": "t", "secret_key": "t", **access,
+                    "default_acl": None, "file_overwrite": False},
+    }  # fmt: skip
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "portal.crypto.EncryptedStorage", "OPTIONS": {"inner": inner}},
+    }
+    yield bucket, client
+    for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
+        client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)
+
+
+def test_in_a_bucket_the_objects_hold_no_photo_and_it_comes_back_exactly(
+    in_a_bucket, key_a, official, django_capture_on_commit_callbacks
+):
+    bucket, client = in_a_bucket
+    browser = Client()
+    browser.force_login(official)
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/rapportera/", {**report_data(), "files": [photo()]})
+    evidence = Evidence.objects.get()
+    response = browser.get(evidence.get_absolute_url())
+    downloaded = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(downloaded) == evidence.size
+    assert hashlib.sha256(downloaded).hexdigest() == evidence.sha256
+
+    (stored,) = client.list_objects_v2(Bucket=bucket)["Contents"]
+    assert stored["Key"] == evidence.file.name
+    raw = client.get_object(Bucket=bucket, Key=stored["Key"])["Body"].read()
+    assert raw.startswith(crypto.MAGIC)
+    for start in range(0, len(downloaded) - 32, 32):
+        assert downloaded[start : start + 32] not in raw
