@@ -7,9 +7,10 @@ import pytest
 from django.db import OperationalError
 
 from portal import health
+from portal.crypto import new_key
 from portal.settings import redis_caches, s3_storage
 
-from .conftest import S3_REGION, free_port
+from .conftest import S3_REGION, encrypted, free_port
 from .test_settings import PRODUCTION, manage
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,9 @@ def test_the_object_store_down_is_named(client, settings):
     port = free_port()
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": s3_storage("bevis", f"http://127.0.0.1:{port}", S3_REGION, "nyckel", "hemlig"),
+        "default": encrypted(
+            s3_storage("bevis", f"http://127.0.0.1:{port}", S3_REGION, "nyckel", "hemlig")
+        ),
     }
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -77,7 +80,7 @@ def test_the_object_store_down_is_named(client, settings):
 def test_a_bucket_that_is_not_there_is_named(client, settings, s3_server):
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": s3_storage("finns-inte", s3_server, S3_REGION, "test", "test"),
+        "default": encrypted(s3_storage("finns-inte", s3_server, S3_REGION, "test", "test")),
     }
     status, answer = health_of(client)
     assert status == 503 and answer["checks"]["storage"] == "svarar inte"
@@ -111,6 +114,9 @@ def test_in_production_healthz_answers_plain_http_where_pages_are_redirected(tmp
         "from django.test import Client; c = Client(HTTP_HOST='personsakerhet.example.se');"
         "print('svar', c.get('/healthz').status_code, c.get('/under/').status_code)"
     )
-    result = manage("shell", "-c", code, env={**PRODUCTION, "PORTAL_VAR_DIR": str(tmp_path)})
+    keys = tmp_path / "nycklar"
+    keys.write_text(new_key() + "\n")
+    env = {**PRODUCTION, "PORTAL_VAR_DIR": str(tmp_path), "PORTAL_ENCRYPTION_KEYS_FILE": str(keys)}
+    result = manage("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
     assert "svar 200 301" in result.stdout
