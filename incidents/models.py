@@ -923,15 +923,17 @@ class CallLog(models.Model):
     started_at = models.DateTimeField("loggen påbörjad", auto_now_add=True)
     # Each field its share of the report's MAX_TEXT, so that what the log writes into a
     # field of the report (what was said and what the caller wanted into "Vad hände under")
-    # fits there: a whole call, word for word, is some thousand words.
-    said = models.TextField("det som sades", max_length=6_000, blank=True)
-    wants = models.TextField("vad personen ville", max_length=3_000, blank=True)
-    voice = models.TextField("röst och sätt att tala", max_length=3_000, blank=True)
-    background = models.TextField("ljud i bakgrunden", max_length=3_000, blank=True)
-    number_shown = models.CharField("numret som visades", max_length=50, blank=True)
+    # fits there: a whole call, word for word, is some thousand words. What was said and
+    # heard, and the number shown, are encrypted as the report's own text is (portal.crypto):
+    # they become its "during", description of the person, witnesses and place.
+    said = EncryptedTextField("det som sades", max_length=6_000, blank=True)
+    wants = EncryptedTextField("vad personen ville", max_length=3_000, blank=True)
+    voice = EncryptedTextField("röst och sätt att tala", max_length=3_000, blank=True)
+    background = EncryptedTextField("ljud i bakgrunden", max_length=3_000, blank=True)
+    number_shown = EncryptedCharField("numret som visades", max_length=50, blank=True)
     call_time = models.TimeField("klockslag när samtalet kom", null=True, blank=True)
     duration = models.CharField("hur länge samtalet pågick", max_length=50, blank=True)
-    listener = models.TextField("lyssnade någon annan med", max_length=3_000, blank=True)
+    listener = EncryptedTextField("lyssnade någon annan med", max_length=3_000, blank=True)
     updated_at = models.DateTimeField("senast sparad", auto_now=True)
     reported_at = models.DateTimeField("gjord till rapport", null=True, blank=True)
 

@@ -27,6 +27,7 @@ from PIL import Image
 
 from incidents.models import (
     AccessLogEntry,
+    CallLog,
     Evidence,
     Incident,
     InternalNote,
@@ -148,6 +149,35 @@ def test_a_copy_of_the_database_and_the_uploads_holds_no_report_text_and_no_phot
     for start in range(0, len(downloaded) - 32, 32):
         assert downloaded[start : start + 32] not in raw
     assert SECRET.encode() not in raw
+
+
+CALL_SAID = "Du ska få se vad som händer med dig efter mötet på torsdag."
+CALL_NUMBER = "070-999 88 77"
+
+
+def test_what_is_written_in_a_call_log_is_not_in_the_database_and_comes_back_exactly(
+    key_a, official
+):
+    client = Client()
+    client.force_login(official)
+    written = {
+        "said": CALL_SAID, "wants": "Att jag drar tillbaka motionen.",
+        "voice": "Man, skånsk dialekt.", "background": "Ett tåg som tutade.",
+        "number_shown": CALL_NUMBER, "listener": "Kollegan Lisa Lund på högtalare.",
+    }  # fmt: skip
+    response = client.post(
+        "/rapportera/samtal/",
+        {**written, "submission_token": str(uuid.uuid4()), "action": "rapport"},
+    )
+    assert response.status_code == 302
+    database = raw_database()
+    for text in written.values():
+        assert text not in database, text
+    log = CallLog.objects.get()
+    assert {name: getattr(log, name) for name in written} == written
+    # Written into the draft: its text and its place ("Telefonsamtal från …") as encrypted.
+    assert log.incident.place == f"Telefonsamtal från {CALL_NUMBER}"
+    assert CALL_SAID in log.incident.during
 
 
 def test_with_the_key_everything_comes_back_exactly(reported, official, officer):
@@ -272,6 +302,8 @@ def test_a_new_key_in_front_reads_the_old_and_reencrypt_moves_everything_to_it(
     reported, settings, key_a, official, django_capture_on_commit_callbacks
 ):
     incident, evidence, downloaded = reported
+    log = CallLog.start(official, uuid.uuid4())
+    log.write(said=CALL_SAID, number_shown=CALL_NUMBER)
     old_name = evidence.file.name
     old_id = crypto.keyring().newest.id
     key_b = new_key()
@@ -287,6 +319,7 @@ def test_a_new_key_in_front_reads_the_old_and_reencrypt_moves_everything_to_it(
     assert "Krypterar om med den nyaste nyckeln" in report
     assert "incidents_incident: 1 omkrypterade, 0 krypterade från klartext" in report
     assert "incidents_evidence.file (filer): 1 omkrypterade" in report
+    assert "incidents_calllog: 1 omkrypterade" in report
     assert "äldre nycklar kan tas bort" in report
     assert key_ids_in_database() == {new_id} != {old_id}
     (stored,) = raw_files(settings).values()
@@ -295,6 +328,8 @@ def test_a_new_key_in_front_reads_the_old_and_reencrypt_moves_everything_to_it(
     keys(settings, key_b)  # the old key taken out
     incident.refresh_from_db()
     assert incident.during == SECRET and incident.supplements.get().text
+    log.refresh_from_db()
+    assert (log.said, log.number_shown) == (CALL_SAID, CALL_NUMBER)
     evidence.refresh_from_db()
     assert evidence.file.name != old_name  # written anew under a new name
     assert b"".join(client.get(evidence.get_absolute_url()).streaming_content) == downloaded
@@ -480,7 +515,7 @@ def test_the_storage_has_no_path_and_no_address(in_memory):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_what_was_written_before_and_its_way_back_decrypts(settings, key_a):
     before = ("incidents", "0013_reference_prefix")
-    after = ("incidents", "0015_encrypt_what_was_written_before")
+    after = ("incidents", "0016_encrypted_call_log")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     try:
@@ -498,21 +533,27 @@ def test_the_migration_encrypts_what_was_written_before_and_its_way_back_decrypt
             content_type="application/pdf", size=len(letter),
             sha256=hashlib.sha256(letter).hexdigest(),
         )  # fmt: skip
-        assert SECRET in raw_database("incidents_")
+        old.get_model("incidents", "CallLog").objects.create(
+            incident_id=incident.pk, said=CALL_SAID, number_shown=CALL_NUMBER
+        )
+        assert SECRET in raw_database("incidents_") and CALL_SAID in raw_database("incidents_")
 
         executor = MigrationExecutor(connection)
         executor.migrate([after])
         database = raw_database("incidents_")
-        assert all(text not in database for text in [SECRET, PLACE, CONTACT, "brevet.pdf"])
+        written = [SECRET, PLACE, CONTACT, "brevet.pdf", CALL_SAID, CALL_NUMBER]
+        assert all(text not in database for text in written)
         (stored,) = raw_files(settings).values()
         assert stored.startswith(crypto.MAGIC) and b"klartext" not in stored
         encrypted = Incident.objects.get()
         assert (encrypted.during, encrypted.place) == (SECRET, PLACE)
         assert encrypted.evidence.get().file.read() == letter
+        call_log = encrypted.call_log
+        assert (call_log.said, call_log.number_shown) == (CALL_SAID, CALL_NUMBER)
 
         executor = MigrationExecutor(connection)
         executor.migrate([before])
-        assert SECRET in raw_database("incidents_")
+        assert SECRET in raw_database("incidents_") and CALL_SAID in raw_database("incidents_")
         assert list(raw_files(settings).values()) == [letter]
     finally:
         executor = MigrationExecutor(connection)
