@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from portal.admin_site import OfficersOnlyMixin, ReadOnlyInline
+from portal.crypto import encrypted_fields
 from portal.exports import csv_response, xlsx_response
 from portal.models import User
 from portal.security import AuthenticatedHttpRequest, is_verified_officer, verified_officer_required
@@ -269,6 +270,11 @@ def _field_of(aggregate: Aggregate) -> str | None:
 
 
 class IncidentChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        # The list shows nothing of what was reported: it is neither read nor decrypted.
+        text = [f.name for f in encrypted_fields(Incident)]
+        return super().get_queryset(request, exclude_parameters).defer(*text)
+
     def get_results(self, request):
         super().get_results(request)
         self.queryset = _PeriodsFromFirstToLast(self.queryset)
@@ -289,8 +295,9 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         "notification_failed_at",
     ]  # fmt: skip
     # What the search looks in; get_search_results says how.
-    search_fields = ["reference", "reporter__full_name", "reporter__email", "place"]
-    search_help_text = "Sök på referens, namn eller e-post för den som rapporterat, eller plats."
+    # The place is encrypted (portal.crypto), as is all that was reported: it can't be searched.
+    search_fields = ["reference", "reporter__full_name", "reporter__email"]
+    search_help_text = "Sök på referens, eller namn eller e-post för den som rapporterat."
     date_hierarchy = "submitted_at"
     paginator = BoundedPaginator
     show_full_result_count = False
@@ -387,14 +394,14 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        """Each word (or "quoted phrase") in the reference, the place, or the reporter's name
-        or e-mail. What a report says is not searched: that would read every report.
+        """Each word (or "quoted phrase") in the reference, or the reporter's name or e-mail.
+        What a report says, its place included, is encrypted and can't be searched.
 
         The reporters are looked up among the users first, one query a word, so that the
         reports are then found by their reporter's id through its index, and the database
         knows how many it is looking for. A report matches when every word matches; that is
         written as: its reporter matches every word, or at least one word matches its
-        reference or place (and every word matches somewhere). Each of the two parts can then
+        reference (and every word matches somewhere). Each of the two parts can then
         be read through an index (trigram indexes on PostgreSQL), rather than reading all the
         reports of everyone whose name matches one of the words."""
         terms = []
@@ -413,9 +420,9 @@ class IncidentAdmin(OfficersOnlyMixin, admin.ModelAdmin):
             )
             if WHOLE_REFERENCE.fullmatch(term):
                 # A whole reference is looked up as it is stored, in its unique index.
-                in_the_report_too = Q(reference=term.upper()) | Q(place__icontains=term)
+                in_the_report_too = Q(reference=term.upper())
             else:
-                in_the_report_too = Q(reference__icontains=term) | Q(place__icontains=term)
+                in_the_report_too = Q(reference__icontains=term)
             every_word &= in_the_report_too | Q(reporter_id__in=reporters)
             in_the_report |= in_the_report_too
             reporters_of_all = (
@@ -550,10 +557,15 @@ class AccessLogAdmin(OfficersOnlyMixin, admin.ModelAdmin):
     """Who opened which report and downloaded which file: read by the officers, changed and
     deleted by nobody (retention removes old rows)."""
 
-    list_display = ["at", "user_email", "action", "reference", "evidence_name", "exported", "rows"]
+    list_display = ["at", "user_email", "action", "reference", "file_name", "exported", "rows"]
     list_filter = ["action"]
-    search_fields = ["reference", "user_email", "evidence_name", "exported"]
+    # The file's name is encrypted, as in the report (portal.crypto): neither searched nor sorted.
+    search_fields = ["reference", "user_email", "exported"]
     date_hierarchy = "at"
+
+    @admin.display(description="fil")
+    def file_name(self, obj):
+        return obj.evidence_name
 
     def has_add_permission(self, request):
         return False

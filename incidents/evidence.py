@@ -11,6 +11,8 @@ Files are kept in the default storage under evidence/ with random names: on the 
 disk (MEDIA_ROOT, readable by the portal's user only) or, with more than one server, in a
 private bucket of an object store (PORTAL_S3_*). Neither has a public URL: a file is served
 only by a view that checks who asks, through the storage API, never by a path on a disk.
+What is kept there is encrypted (portal.crypto.EncryptedStorage, around the disk or the
+bucket), so a copy of the disk or the bucket holds no evidence without the key file.
 """
 
 import io

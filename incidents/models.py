@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from portal import organisation
+from portal.crypto import EncryptedCharField, EncryptedTextField
 from portal.models import OutgoingMail, User
 from portal.security import is_verified_officer
 from portal.words import counted
@@ -218,17 +219,20 @@ class Incident(models.Model):
     timing = models.CharField("har det hänt", max_length=20, choices=Timing, blank=True)
     occurred_on = models.DateField("datum", null=True, blank=True)
     occurred_time = models.TimeField("klockslag", null=True, blank=True)
-    place = models.CharField("plats", max_length=300, blank=True)
-    before = models.TextField("vad hände innan", max_length=MAX_TEXT, blank=True)
-    during = models.TextField("vad hände under", max_length=MAX_TEXT, blank=True)
-    actions = models.TextField("vad gjorde du/ni", max_length=MAX_TEXT, blank=True)
+    # What was reported is encrypted in the database (portal.crypto): the free text, the
+    # place (often where the official lives or goes) and how they wish to be contacted. The
+    # answers that triage and the statistics count stay in clear.
+    place = EncryptedCharField("plats", max_length=300, blank=True)
+    before = EncryptedTextField("vad hände innan", max_length=MAX_TEXT, blank=True)
+    during = EncryptedTextField("vad hände under", max_length=MAX_TEXT, blank=True)
+    actions = EncryptedTextField("vad gjorde du/ni", max_length=MAX_TEXT, blank=True)
     perpetrator_known = models.CharField(
         "vet du vem det var", max_length=10, choices=PerpetratorKnown, blank=True
     )
-    perpetrator_description = models.TextField(
+    perpetrator_description = EncryptedTextField(
         "beskrivning av personen", max_length=MAX_TEXT, blank=True
     )
-    witnesses = models.TextField("vittnen", max_length=MAX_TEXT, blank=True)
+    witnesses = EncryptedTextField("vittnen", max_length=MAX_TEXT, blank=True)
     police_report = models.CharField(
         "polisanmälan", max_length=10, choices=PoliceReport, blank=True
     )
@@ -236,7 +240,7 @@ class Incident(models.Model):
     police_reported_on = models.DateField("polisanmäld den", null=True, blank=True)
     consequences = models.JSONField("följder", default=list, blank=True)
     may_contact = models.BooleanField("får säkerhetshandläggaren kontakta dig", null=True)
-    contact_how = models.CharField("hur vi kontaktar dig", max_length=300, blank=True)
+    contact_how = EncryptedCharField("hur vi kontaktar dig", max_length=300, blank=True)
 
     created_at = models.DateTimeField("skapad", auto_now_add=True)
     updated_at = models.DateTimeField("senast ändrad", auto_now=True)
@@ -271,11 +275,11 @@ class Incident(models.Model):
         verbose_name="handläggare",
     )
     next_follow_up = models.DateField("nästa uppföljning", null=True, blank=True)
-    closing_summary = models.TextField(
+    closing_summary = EncryptedTextField(
         "sammanfattning vid avslut", blank=True,
         help_text="Intern. Visas aldrig för den som rapporterat.",
     )  # fmt: skip
-    closing_message = models.TextField(
+    closing_message = EncryptedTextField(
         "meddelande till den som rapporterat vid avslut", max_length=MAX_TEXT, blank=True,
         help_text="Frivilligt. Visas för den som rapporterat under Mina rapporter när ärendet "
         "avslutas. Hen får ett mejl om att det finns nytt, utan innehåll.",
@@ -713,7 +717,7 @@ class Supplement(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="av"
     )
-    text = models.TextField("text", max_length=MAX_TEXT, blank=True)
+    text = EncryptedTextField("text", max_length=MAX_TEXT, blank=True)
     # The reporter's answer to a message from the security officers.
     in_reply_to = models.ForeignKey(
         "ReporterMessage",
@@ -778,9 +782,10 @@ class Evidence(models.Model):
         related_name="evidence",
         verbose_name="komplettering",
     )
-    # In the default storage, private on a disk or in a bucket (incidents.evidence).
+    # In the default storage, private on a disk or in a bucket (incidents.evidence), and
+    # encrypted there; its name as sent is encrypted in the database (portal.crypto).
     file = models.FileField("fil", upload_to=_evidence_path)
-    original_name = models.CharField("filnamn", max_length=255)
+    original_name = EncryptedCharField("filnamn", max_length=255)
     content_type = models.CharField("filtyp", max_length=100)
     size = models.PositiveBigIntegerField("storlek (byte)")
     sha256 = models.CharField("SHA-256", max_length=64)
@@ -837,8 +842,9 @@ class TriageChange(models.Model):
     )
     changed_at = models.DateTimeField("när")
     field = models.CharField("fält", max_length=30)
-    old_value = models.TextField("från", blank=True)
-    new_value = models.TextField("till", blank=True)
+    # Encrypted: the closing summary and message are among the fields whose changes are kept.
+    old_value = EncryptedTextField("från", blank=True)
+    new_value = EncryptedTextField("till", blank=True)
     # The report's version this change made: a handler whose form is older sees it.
     version = models.PositiveIntegerField("version", default=0)
     # Why, when the change was not someone's own choice of value (a report opened again
@@ -868,7 +874,7 @@ class InternalNote(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="av"
     )
-    text = models.TextField("anteckning")
+    text = EncryptedTextField("anteckning")
     created_at = models.DateTimeField("skriven", auto_now_add=True)
 
     class Meta:
@@ -889,7 +895,7 @@ class ReporterMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="av"
     )
-    text = models.TextField("meddelande")
+    text = EncryptedTextField("meddelande")
     created_at = models.DateTimeField("skickat", auto_now_add=True)
 
     class Meta:
@@ -928,15 +934,17 @@ class CallLog(models.Model):
     started_at = models.DateTimeField("loggen påbörjad", auto_now_add=True)
     # Each field its share of the report's MAX_TEXT, so that what the log writes into a
     # field of the report (what was said and what the caller wanted into "Vad hände under")
-    # fits there: a whole call, word for word, is some thousand words.
-    said = models.TextField("det som sades", max_length=6_000, blank=True)
-    wants = models.TextField("vad personen ville", max_length=3_000, blank=True)
-    voice = models.TextField("röst och sätt att tala", max_length=3_000, blank=True)
-    background = models.TextField("ljud i bakgrunden", max_length=3_000, blank=True)
-    number_shown = models.CharField("numret som visades", max_length=50, blank=True)
+    # fits there: a whole call, word for word, is some thousand words. What was said and
+    # heard, and the number shown, are encrypted as the report's own text is (portal.crypto):
+    # they become its "during", description of the person, witnesses and place.
+    said = EncryptedTextField("det som sades", max_length=6_000, blank=True)
+    wants = EncryptedTextField("vad personen ville", max_length=3_000, blank=True)
+    voice = EncryptedTextField("röst och sätt att tala", max_length=3_000, blank=True)
+    background = EncryptedTextField("ljud i bakgrunden", max_length=3_000, blank=True)
+    number_shown = EncryptedCharField("numret som visades", max_length=50, blank=True)
     call_time = models.TimeField("klockslag när samtalet kom", null=True, blank=True)
     duration = models.CharField("hur länge samtalet pågick", max_length=50, blank=True)
-    listener = models.TextField("lyssnade någon annan med", max_length=3_000, blank=True)
+    listener = EncryptedTextField("lyssnade någon annan med", max_length=3_000, blank=True)
     updated_at = models.DateTimeField("senast sparad", auto_now=True)
     reported_at = models.DateTimeField("gjord till rapport", null=True, blank=True)
 
@@ -1077,7 +1085,7 @@ class AccessLogEntry(models.Model):
     )
     user_email = models.EmailField("e-post")
     action = models.CharField("händelse", max_length=20, choices=Action)
-    evidence_name = models.CharField("fil", max_length=255, blank=True)
+    evidence_name = EncryptedCharField("fil", max_length=255, blank=True)  # as Evidence
     # An export of many reports: which of them (the list's filter, or the statistics' year)
     # and how many rows the file had.
     exported = models.CharField("urval", max_length=500, blank=True)

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import connection
 
 from .cache import RedisCache
+from .crypto import EncryptedStorage
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,17 @@ def _cache() -> None:
             checked.add(options["LOCATION"])
 
 
+def _evidence_store() -> Storage:
+    """Where the evidence is kept: the storage inside the encrypting one (portal.crypto)."""
+    storage = storages["default"]
+    return storage.inner if isinstance(storage, EncryptedStorage) else storage
+
+
 def _bucket() -> None:
     """The bucket is there and the portal's key may use it (S3's HeadBucket)."""
     from storages.backends.s3 import S3Storage  # boto3, loaded only where a bucket is used
 
-    storage = storages["default"]
+    storage = _evidence_store()
     assert isinstance(storage, S3Storage)
     storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
 
@@ -55,7 +62,7 @@ def checks() -> dict[str, Callable[[], None]]:
     found = {"database": _database}
     if any(isinstance(caches[alias], RedisCache) for alias in settings.CACHES):
         found["cache"] = _cache
-    if type(storages["default"]).__module__ == "storages.backends.s3":
+    if type(_evidence_store()).__module__ == "storages.backends.s3":
         found["storage"] = _bucket
     if settings.TASKS["default"]["BACKEND"].startswith(QUEUE_BACKEND):
         found["queue"] = _queue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -15,6 +16,8 @@ from django.forms import BaseForm, FileField, MultipleChoiceField
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 from django.utils.datastructures import MultiValueDict
+
+from . import crypto
 
 # For the type checker only: the admin's AppConfig (portal.admin_site) imports this module
 # before the models can be loaded.
@@ -126,11 +129,9 @@ class KeptThroughLogin:
                     values[name] = [cleaned]
                 else:  # a date, a time, a number: as it was written, which the field has read
                     values[name] = [str(sent).strip()]
-        request.session[self.session_key] = {
-            "owner": owner,
-            "data": {"values": values, "left_out": left_out},
-            "kept_at": time.time(),
-        }
+        # Encrypted, as the report would be: the sessions lie in the database.
+        data = crypto.encrypt_text(json.dumps({"values": values, "left_out": left_out}))
+        request.session[self.session_key] = {"owner": owner, "data": data, "kept_at": time.time()}
 
     def take(self, request: HttpRequest) -> MultiValueDict[str, Any] | None:
         """What was kept, once, as data to bind the forms to again, or None."""
@@ -163,11 +164,17 @@ class KeptThroughLogin:
         kept = request.session.pop(self.session_key, None)
         if not kept or not request.user.is_authenticated:
             return None
-        if kept["owner"] == request.user.pk:
+        mine = kept["owner"] == request.user.pk
+        if not mine and not (
+            kept["owner"] is None and time.time() - kept["kept_at"] < VISITOR_KEEP_SECONDS
+        ):
+            return None
+        if isinstance(kept["data"], dict):  # kept before it was encrypted
             return kept["data"]
-        if kept["owner"] is None and time.time() - kept["kept_at"] < VISITOR_KEEP_SECONDS:
-            return kept["data"]
-        return None
+        try:
+            return json.loads(crypto.decrypt_text(kept["data"]))
+        except crypto.Unreadable:
+            return None  # its key is gone: as if nothing had been kept
 
 
 class SessionTimeoutMiddleware:

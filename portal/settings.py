@@ -5,6 +5,8 @@ mail to the console under var/. Without it the portal runs in production mode
 and refuses to start until the secrets and hosts it needs are given.
 """
 
+import base64
+import binascii
 import os
 import re
 from datetime import timedelta
@@ -130,6 +132,7 @@ MIDDLEWARE = [
     "portal.security.SessionTimeoutMiddleware",
     "portal.security.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.crypto.UnreadableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -347,8 +350,14 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
     }
+# The uploads are encrypted by portal.crypto.EncryptedStorage, around the storage that keeps
+# them ("inner": the disk or the bucket above, an entry as STORAGES has them), so that the
+# disk, a backup of it or the bucket holds only ciphertext.
 STORAGES = {
-    "default": EVIDENCE_STORAGE,
+    "default": {
+        "BACKEND": "portal.crypto.EncryptedStorage",
+        "OPTIONS": {"inner": EVIDENCE_STORAGE},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -357,6 +366,87 @@ STORAGES = {
         )
     },
 }
+
+
+def encryption_keys_file():
+    """The file of the keys that encrypt report text and evidence (portal.crypto). Only a
+    file: a variable would be seen by every program the portal starts (pg_dump in the
+    restore drill, say). In debug mode without it, a key is made under PORTAL_VAR_DIR the
+    first time."""
+    named = os.environ.get("PORTAL_ENCRYPTION_KEYS_FILE")
+    if named:
+        return Path(named).resolve()
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "PORTAL_ENCRYPTION_KEYS_FILE saknas. I produktion krypteras rapporterna och bevisen "
+            "med nycklar i en egen fil, utanför databasen och de uppladdade filerna (se README, "
+            "Driftsättning)."
+        )
+    path = (VAR_DIR / "encryption-keys").resolve()
+    if not path.exists():
+        _make_key_file(path)
+    return path
+
+
+def encryption_keys(path):
+    """The keys, newest first: one a line, 32 random bytes in base64, blank lines and
+    # comments left out. The file must lie apart from the database and the uploads, so that
+    a copy of them is of no use without it."""
+    if path.is_relative_to(MEDIA_ROOT.resolve()):
+        raise ImproperlyConfigured(
+            f"PORTAL_ENCRYPTION_KEYS_FILE: {path} ligger bland de uppladdade filerna "
+            "(PORTAL_MEDIA_ROOT) och skulle komma med i deras säkerhetskopia. Lägg nycklarna "
+            "utanför."
+        )
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"PORTAL_ENCRYPTION_KEYS_FILE: kan inte läsa {path} ({exc})."
+        ) from None
+    keys = []
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            # URL-safe (as portal.crypto.new_key writes it) or standard base64 (openssl rand).
+            key = base64.b64decode(line.replace("-", "+").replace("_", "/"), validate=True)
+        except binascii.Error:
+            key = b""
+        if len(key) != 32:
+            raise ImproperlyConfigured(
+                f"PORTAL_ENCRYPTION_KEYS_FILE: rad {number} i {path} är inte en nyckel "
+                "(32 slumpmässiga byte i base64; README:n visar hur en nyckel görs)."
+            )
+        keys.append(key)
+    if not keys:
+        raise ImproperlyConfigured(f"PORTAL_ENCRYPTION_KEYS_FILE: {path} har ingen nyckel.")
+    if len(set(keys)) < len(keys):
+        raise ImproperlyConfigured(
+            f"PORTAL_ENCRYPTION_KEYS_FILE: samma nyckel står två gånger i {path}."
+        )
+    return keys
+
+
+def _make_key_file(path):
+    """A key file with one new key, readable by its owner only. Made beside and linked into
+    place, so that two processes starting at once (runserver and its reloader) read the
+    same whole file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    made = path.with_name(f".{path.name}.{os.getpid()}")
+    with os.fdopen(os.open(made, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")
+    try:
+        os.link(made, path)
+    except FileExistsError:
+        pass
+    finally:
+        made.unlink()
+
+
+PORTAL_ENCRYPTION_KEYS_FILE = encryption_keys_file()
+PORTAL_ENCRYPTION_KEYS = encryption_keys(PORTAL_ENCRYPTION_KEYS_FILE)
 
 # Mail to the console in debug mode unless a server is named; in production
 # an SMTP relay (localhost:25 unless EMAIL_HOST says otherwise).

@@ -1,6 +1,6 @@
 """Återläsningsövning: take a backup, restore it somewhere empty, and prove the evidence is whole.
 
-    .venv/bin/python scripts/restore_drill.py
+    .venv/bin/python scripts/restore_drill.py [--nycklar FIL]
 
 1. Backs up what the portal's settings point at, the same way as the real backup should:
    the database (PostgreSQL: pg_dump -Fc; SQLite: the sqlite3 backup API) and the evidence
@@ -10,12 +10,17 @@
 2. Restores both into places that are new and empty: a scratch database
    (PostgreSQL: <name>_restore_drill_<pid>, created with createdb and filled with pg_restore;
    SQLite: a new file) and a new media directory (on disk, whichever store the files came
-   from).
-3. Against the restored copy only, checks every evidence row: the file is there and its
-   SHA-256 is the one recorded when it was received.
+   from). The files are archived as they are stored, encrypted: read through the storage
+   inside the portal's encrypting one (portal.crypto.EncryptedStorage.inner), never
+   decrypted on their way into the backup.
+3. Against the restored copy only, with the key file (the portal's own, or with --nycklar
+   the copy kept in the keys' own backup, which proves that copy), checks every evidence
+   row: the file is there, it decrypts, and the SHA-256 of its contents is the one recorded
+   when it was received. Every encrypted text in the restored database is decrypted too.
 
-Prints what it did and "N filer kontrollerade, alla SHA-256 stämmer", or each missing or
-changed file; exits 0 only when every file is there and whole. The scratch database and
+Prints what it did and "N filer kontrollerade, alla SHA-256 stämmer", or each missing,
+unreadable or changed file and each row whose text could not be decrypted; exits 0 only
+when every file is there and whole and every text can be read. The scratch database and
 the temporary copies are removed at the end, also when something fails. The live database
 and files are only read.
 
@@ -37,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERIFY = "--verify-restored"  # how the drill runs itself against the restored copy
+KEYS = "--nycklar"
 
 
 class DrillFailed(Exception):
@@ -49,28 +55,37 @@ def main(argv):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     if argv == [VERIFY]:
         return verify_restored()
-    if argv:
+    keys = None
+    if len(argv) == 2 and argv[0] == KEYS:
+        keys = Path(argv[1]).resolve()
+        if not keys.is_file():
+            print(f"ÖVNINGEN MISSLYCKADES: nyckelfilen {keys} finns inte", file=sys.stderr)
+            return 2
+    elif argv:
         print(__doc__)
         return 2
     try:
-        return drill()
+        return drill(keys)
     except DrillFailed as failure:
         print(f"ÖVNINGEN MISSLYCKADES: {failure}", file=sys.stderr)
         return 2
 
 
-def drill():
+def drill(keys):
     from django.conf import settings
     from django.core.files.storage import storages
 
     from portal.settings import envstr
 
     database = settings.DATABASES["default"]
-    store = storages["default"]
+    # The files as they are stored (encrypted), not as the portal reads them: a backup of
+    # the disk or the bucket holds ciphertext, and so must the drill's.
+    store = storages["default"].inner
     if settings.PORTAL_S3_BUCKET:
         where = f"bucketen {settings.PORTAL_S3_BUCKET}"
     else:
         where = str(settings.MEDIA_ROOT)
+    keys = keys or settings.PORTAL_ENCRYPTION_KEYS_FILE
     on_postgresql = database["ENGINE"].endswith("postgresql")
     with tempfile.TemporaryDirectory(prefix="restore-drill-") as tmp:
         tmp = Path(tmp)
@@ -105,7 +120,7 @@ def drill():
                 )
                 url = urlunsplit(urlsplit(envstr("DATABASE_URL"))._replace(path=f"/{scratch}"))
                 print(f"Återläst i en ny databas, {scratch}, och en ny filkatalog.")
-                return verify_in_child(url, restored_media, tmp)
+                return verify_in_child(url, restored_media, keys, tmp)
             finally:
                 run(["dropdb", "--if-exists", "--force", scratch], pg_env(database))
                 print(f"Övningsdatabasen {scratch} borttagen.")
@@ -113,7 +128,7 @@ def drill():
             restored = tmp / "restored.sqlite3"
             sqlite_copy(dump, restored)
             print("Återläst i en ny SQLite-fil och en ny filkatalog.")
-            return verify_in_child(f"sqlite:///{restored}", restored_media, tmp)
+            return verify_in_child(f"sqlite:///{restored}", restored_media, keys, tmp)
 
 
 def archive_files(store, archive):
@@ -138,10 +153,10 @@ def stored_names(store, directory=""):
         yield from stored_names(store, posixpath.join(directory, name))
 
 
-def verify_in_child(database_url, media_root, tmp):
+def verify_in_child(database_url, media_root, keys, tmp):
     """Run the check in a fresh Django process whose settings see only the restored copy:
-    the scratch database, and the files on disk in the new directory, wherever they came
-    from (no bucket, no shared cache)."""
+    the scratch database, the files on disk in the new directory, wherever they came from
+    (no bucket, no shared cache), and the key file to decrypt them with."""
     env = os.environ.copy()
     for name in list(env):
         if name in ("DATABASE_URL_FILE", "PORTAL_MEDIA_ROOT_FILE") or name.startswith(
@@ -151,12 +166,17 @@ def verify_in_child(database_url, media_root, tmp):
     env.update(
         DATABASE_URL=database_url,
         PORTAL_MEDIA_ROOT=str(media_root),
+        PORTAL_ENCRYPTION_KEYS_FILE=str(keys),
         PORTAL_VAR_DIR=str(tmp / "var"),  # nothing of the child's lands in the live var/
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
+    print(f"Nycklarna läses från {keys}.")
     child = subprocess.run([sys.executable, __file__, VERIFY], env=env, check=False)  # noqa: S603
     if child.returncode != 0:
-        print("Övningen misslyckades: den återlästa kopian har inte alla bevisfiler oförändrade.")
+        print(
+            "Övningen misslyckades: den återlästa kopian går inte att läsa hel med nycklarna, "
+            "eller har inte alla bevisfiler oförändrade."
+        )
     return child.returncode
 
 
@@ -164,17 +184,40 @@ def verify_restored():
     import django
 
     django.setup()
-    from incidents.models import Evidence
+    from django.apps import apps
 
-    checked, problems = 0, []
-    for evidence in Evidence.objects.select_related("incident").order_by("pk").iterator():
+    from incidents.models import Evidence
+    from portal.crypto import Unreadable
+    from portal.reencryption import check_rows
+
+    problems = []
+    # Every encrypted text, decrypted with the keys: rows are counted, never shown.
+    rows = 0
+    for model in apps.get_models():
+        read, unreadable = check_rows(model)
+        rows += read
+        problems += [f"text kan inte läsas: {row}" for row in unreadable]
+    print(f"{rows} rader med krypterad text kontrollerade.")
+
+    checked = 0
+    # Only what the check needs: the file's name as sent is encrypted too.
+    stored = Evidence.objects.select_related("incident").only(
+        "file", "sha256", "incident__reference", "incident__created_at"
+    )
+    for evidence in stored.order_by("pk").iterator():
         checked += 1
         # Stored names are random; the reference says whose it is without saying what it is.
         where = f"{evidence.file.name} (bevisfil {evidence.pk}, {evidence.incident})"
-        if not evidence.file.storage.exists(evidence.file.name):
+        try:
+            with evidence.file.open("rb") as contents:
+                digest = sha256(contents)
+        except FileNotFoundError:
             problems.append(f"saknas: {where}")
-        elif sha256(evidence.file) != evidence.sha256:
-            problems.append(f"SHA-256 stämmer inte: {where}")
+        except Unreadable as exc:
+            problems.append(f"kan inte läsas ({exc}): {where}")
+        else:
+            if digest != evidence.sha256:
+                problems.append(f"SHA-256 stämmer inte: {where}")
     if problems:
         print(f"{checked} filer kontrollerade, {len(problems)} fel:")
         for problem in problems:
@@ -221,11 +264,11 @@ def sqlite_copy(source, target, *, read_only=False):
     dst.close()
 
 
-def sha256(field_file):
+def sha256(file):
+    """Of the contents, as the portal reads them (decrypted)."""
     digest = hashlib.sha256()
-    with field_file.open("rb") as f:
-        for chunk in iter(lambda: f.read(1024 * 1024), b""):
-            digest.update(chunk)
+    for chunk in iter(lambda: file.read(1024 * 1024), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

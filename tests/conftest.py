@@ -1,4 +1,5 @@
 import io
+import json
 import logging
 import os
 import socket
@@ -18,6 +19,7 @@ from django.utils import timezone
 from PIL import Image
 
 from incidents.models import Incident
+from portal.crypto import decrypt_text
 from portal.models import User
 
 
@@ -91,10 +93,16 @@ def s3_client(endpoint_url):
     )
 
 
+def encrypted(inner):
+    """An entry of STORAGES as the settings make the evidence's: encrypted around inner."""
+    return {"BACKEND": "portal.crypto.EncryptedStorage", "OPTIONS": {"inner": inner}}
+
+
 @pytest.fixture
 def s3_storage(settings, s3_server):
     """The evidence in a new, empty bucket of the tests' S3 server, set up as PORTAL_S3_*
-    sets it up. Returns the bucket's name and a client of its own."""
+    sets it up: encrypted (portal.crypto.EncryptedStorage) around the bucket, as in the
+    settings. Returns the bucket's name and a client of its own, which sees what is stored."""
     from portal.settings import s3_storage as storage_in
 
     bucket = f"bevis-{uuid.uuid4().hex[:12]}"
@@ -103,7 +111,7 @@ def s3_storage(settings, s3_server):
     settings.PORTAL_S3_BUCKET = bucket
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": storage_in(bucket, s3_server, S3_REGION, "test", "test"),
+        "default": encrypted(storage_in(bucket, s3_server, S3_REGION, "test", "test")),
     }
     yield bucket, client
     for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
@@ -213,6 +221,12 @@ def it_staff(db):
     return User.objects.create_user(
         "it@example.se", PASSWORD, full_name="Ivar It", is_staff=True, is_superuser=True
     )
+
+
+def kept_values(client, kept):
+    """What a page keeps through the login (a portal.security.KeptThroughLogin) as the
+    session holds it, decrypted."""
+    return json.loads(decrypt_text(client.session[kept.session_key]["data"]))["values"]
 
 
 def post_after_idle_timeout(client, user, path, data, **extra):

@@ -81,18 +81,21 @@ def test_the_search_finds_reports_by_the_reporters_email_whatever_its_case(
     assert reports["anna"].reference not in html
 
 
-def test_the_search_finds_reports_by_place(client, officer, reports):
+def test_the_search_does_not_find_reports_by_their_place_which_is_encrypted(
+    client, officer, reports
+):
     html = found(client, officer, "eskilstuna")
-    assert reports["bertil"].reference in html
-    assert reports["anna"].reference not in html and reports["cecilia"].reference not in html
+    assert "0 händelserapporter" in html
 
 
 def test_every_word_must_match_somewhere_and_a_quoted_phrase_is_one_word(client, officer, reports):
-    both = found(client, officer, "Anna Nyköping")
+    year = reports["anna"].reference[:8]  # HHV-2026, in every reference
+    both = found(client, officer, f"Anna {year}")
     assert reports["anna"].reference in both and reports["bertil"].reference not in both
-    assert reports["anna"].reference not in found(client, officer, "Anna Eskilstuna")
-    phrase = found(client, officer, '"Eskilstuna, kommunhuset"')
-    assert reports["bertil"].reference in phrase and reports["anna"].reference not in phrase
+    assert reports["anna"].reference not in found(client, officer, "Anna Berg")
+    phrase = found(client, officer, '"Anna Andersson"')
+    assert reports["anna"].reference in phrase and reports["bertil"].reference not in phrase
+    assert reports["anna"].reference not in found(client, officer, '"Andersson Anna"')
 
 
 def test_the_search_does_not_read_what_the_reports_say(client, officer, reports):
@@ -103,7 +106,7 @@ def test_the_search_does_not_read_what_the_reports_say(client, officer, reports)
 
 def test_the_search_says_what_it_looks_in(client, officer, reports):
     html = found(client, officer, "")
-    assert "Sök på referens, namn eller e-post för den som rapporterat, eller plats." in html
+    assert "Sök på referens, eller namn eller e-post för den som rapporterat." in html
 
 
 # Counting the list

@@ -6,9 +6,10 @@ from unittest import mock
 import pytest
 from django.db import DatabaseError, OperationalError
 
+from portal.crypto import new_key
 from portal.settings import redis_caches, s3_storage
 
-from .conftest import S3_REGION, free_port
+from .conftest import S3_REGION, encrypted, free_port
 from .test_settings import PRODUCTION, manage
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,9 @@ def test_the_object_store_down_is_named(client, settings):
     port = free_port()
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": s3_storage("bevis", f"http://127.0.0.1:{port}", S3_REGION, "nyckel", "hemlig"),
+        "default": encrypted(
+            s3_storage("bevis", f"http://127.0.0.1:{port}", S3_REGION, "nyckel", "hemlig")
+        ),
     }
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -76,7 +79,7 @@ def test_the_object_store_down_is_named(client, settings):
 def test_a_bucket_that_is_not_there_is_named(client, settings, s3_server):
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": s3_storage("finns-inte", s3_server, S3_REGION, "test", "test"),
+        "default": encrypted(s3_storage("finns-inte", s3_server, S3_REGION, "test", "test")),
     }
     status, answer = health_of(client)
     assert status == 503 and answer["checks"]["storage"] == "svarar inte"
@@ -117,7 +120,12 @@ def test_in_production_healthz_answers_plain_http_where_pages_are_redirected(tmp
         "print('svar', c.get('/healthz').status_code, c.get('/under/').status_code)"
     )
     # A database not migrated: no task queue to check (the queue's own test is above).
-    env = {**PRODUCTION, "PORTAL_VAR_DIR": str(tmp_path), "PORTAL_TASKS_BACKEND": "immediate"}
+    keys = tmp_path / "nycklar"
+    keys.write_text(new_key() + "\n")
+    env = {
+        **PRODUCTION, "PORTAL_VAR_DIR": str(tmp_path), "PORTAL_ENCRYPTION_KEYS_FILE": str(keys),
+        "PORTAL_TASKS_BACKEND": "immediate",
+    }  # fmt: skip
     result = manage("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
     assert "svar 200 301" in result.stdout

@@ -17,6 +17,7 @@ from pypdf import PdfWriter
 
 from incidents import evidence
 from incidents.models import Evidence, Incident
+from portal import crypto
 
 from .conftest import SECRET, png_upload, report_data, stored_files
 
@@ -162,8 +163,12 @@ def test_in_a_bucket_files_are_kept_under_random_names_and_nothing_else(send_fil
     assert keys == stored_files() and len(keys) == 2
     assert all(key.startswith("evidence/") and "grannen" not in key for key in keys)
     for item in Evidence.objects.all():
+        # Encrypted in the bucket; the contents come back through the portal's storage.
         stored = client.get_object(Bucket=bucket, Key=item.file.name)["Body"].read()
-        assert hashlib.sha256(stored).hexdigest() == item.sha256
+        assert stored.startswith(crypto.MAGIC)
+        assert hashlib.sha256(stored).hexdigest() != item.sha256
+        with item.file.open("rb") as contents:
+            assert hashlib.sha256(contents.read()).hexdigest() == item.sha256
 
 
 # Refused files

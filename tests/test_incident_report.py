@@ -22,6 +22,7 @@ from .conftest import (
     PASSWORD,
     SECRET,
     in_threads,
+    kept_values,
     login_verified,
     png_upload,
     post_after_idle_timeout,
@@ -406,7 +407,7 @@ def test_a_timed_out_officials_kept_report_holds_only_the_forms_fields_within_th
         action=os.urandom(50_000).hex(),
     )
     post_after_idle_timeout(client, official, "/rapportera/", data)
-    kept = client.session[KEPT_REPORT.session_key]["data"]["values"]
+    kept = kept_values(client, KEPT_REPORT)
     assert set(kept) <= set(ReportForm.base_fields) - {"files"}
     assert "during" not in kept and "kinds" not in kept
     assert kept["place"] == ["Facebook, min offentliga sida"]
@@ -427,7 +428,7 @@ def test_a_timed_out_officials_kept_supplement_is_within_the_forms_limit(client,
     url = f"/mina-rapporter/{incident.pk}/komplettera/"
     big = os.urandom(850_000).hex()
     post_after_idle_timeout(client, official, url, {"text": big, "extra": "y"})
-    assert client.session[KEPT_SUPPLEMENT.session_key]["data"]["values"] == {}
+    assert kept_values(client, KEPT_SUPPLEMENT) == {}
     assert session_bytes() < 5_000
 
 

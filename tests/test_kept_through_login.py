@@ -13,7 +13,7 @@ from django.test import Client
 from training.models import TrainingModule
 from training.views import KEPT_ANSWERS
 
-from .conftest import PASSWORD, post_after_idle_timeout
+from .conftest import PASSWORD, kept_values, post_after_idle_timeout
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_a_timed_out_officials_kept_answers_are_only_the_modules_questions_and_c
     name, (right, wrong) = field_and_choices(module)
     big = os.urandom(500_000).hex()
     post_after_idle_timeout(client, official, URL, {name: [big, wrong], "extra": big})
-    assert client.session[KEPT_ANSWERS.session_key]["data"]["values"] == {name: [wrong]}
+    assert kept_values(client, KEPT_ANSWERS) == {name: [wrong]}
     assert session_bytes() < 5_000
 
     client.post("/logga-in/", {"username": official.email, "password": PASSWORD})
@@ -66,4 +66,4 @@ def test_a_timed_out_officials_kept_answers_are_only_the_modules_questions_and_c
 def test_a_choice_that_is_not_one_of_the_questions_is_not_kept(client, official, module):
     name, _ = field_and_choices(module)
     post_after_idle_timeout(client, official, URL, {name: "999999"})
-    assert client.session[KEPT_ANSWERS.session_key]["data"]["values"] == {}
+    assert kept_values(client, KEPT_ANSWERS) == {}

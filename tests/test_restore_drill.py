@@ -19,6 +19,8 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from portal.crypto import new_key
+
 from .conftest import S3_REGION, s3_client
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -148,11 +150,11 @@ def source(request, tmp_path_factory):
         drop()
 
 
-def drill(source, media=None, bucket=None):
+def drill(source, media=None, bucket=None, keys=None):
     env = environment(
         source["url"], media or source["media"], source["root"] / "var", bucket or source["bucket"]
     )
-    return run([sys.executable, DRILL], env)
+    return run([sys.executable, DRILL, *(["--nycklar", keys] if keys else [])], env)
 
 
 def test_the_drill_restores_into_an_empty_copy_and_every_sha256_matches(source):
@@ -165,6 +167,9 @@ def test_the_drill_restores_into_an_empty_copy_and_every_sha256_matches(source):
     else:
         assert f"Filerna i {source['media']} arkiverade" in result.stdout
     assert "4 filer kontrollerade, alla SHA-256 stämmer" in result.stdout
+    # four reports, and the names of four files
+    assert "8 rader med krypterad text kontrollerade" in result.stdout
+    assert f"Nycklarna läses från {source['root'] / 'var' / 'encryption-keys'}" in result.stdout
     if "postgres" in source["url"]:
         assert "pg_dump -Fc" in result.stdout and "borttagen" in result.stdout
         name = dj_database_url.parse(source["url"])["NAME"]
@@ -198,6 +203,29 @@ def test_the_drill_fails_and_names_a_changed_or_missing_file(source, tmp_path):
 
     assert result.returncode != 0
     assert "4 filer kontrollerade, 2 fel" in result.stdout
-    assert f"SHA-256 stämmer inte: {changed}" in result.stdout
+    # The file is encrypted: a changed byte is found before the contents are hashed.
+    assert f"ändrade data): {changed}" in result.stdout
     assert f"saknas: {missing}" in result.stdout
     assert "alla SHA-256 stämmer" not in result.stdout
+
+
+def test_the_drill_restores_with_the_copy_of_the_keys_from_their_own_backup(source, tmp_path):
+    kept_apart = tmp_path / "nyckelkopia"
+    shutil.copy(source["root"] / "var" / "encryption-keys", kept_apart)
+    result = drill(source, keys=kept_apart)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Nycklarna läses från {kept_apart}" in result.stdout
+    assert "4 filer kontrollerade, alla SHA-256 stämmer" in result.stdout
+
+
+def test_the_drill_with_other_keys_names_every_file_and_text_it_cannot_read(source, tmp_path):
+    other = tmp_path / "andra-nycklar"
+    other.write_text(new_key() + "\n")
+    result = drill(source, keys=other)
+    assert result.returncode == 1
+    assert "4 filer kontrollerade, 12 fel" in result.stdout
+    for name in source["names"]:
+        assert f"finns inte i nyckelfilen): {name}" in result.stdout
+    assert result.stdout.count("text kan inte läsas: incidents_incident ") == 4
+    assert result.stdout.count("text kan inte läsas: incidents_evidence ") == 4
+    assert "Traceback" not in result.stdout + result.stderr

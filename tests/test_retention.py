@@ -291,7 +291,7 @@ def test_a_file_that_cannot_be_removed_is_named_and_fails_the_run(
     def refuse(storage, name):
         raise REFUSALS[each_storage]
 
-    monkeypatch.setattr(type(storages["default"]), "delete", refuse)
+    monkeypatch.setattr(type(storages["default"].inner), "delete", refuse)
     with pytest.raises(OSError, match="1 bevisfiler kunde inte tas bort"):
         gallra(incident.updated_at + days("PORTAL_RETENTION_DRAFT_DAYS") + SECOND)
     assert name in caplog.text

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from riskassessment.models import Answer, Assessment, RiskQuestion
 from riskassessment.scoring import Level
 
-from .conftest import PASSWORD, login_verified, post_after_idle_timeout
+from .conftest import PASSWORD, kept_values, login_verified, post_after_idle_timeout
 
 pytestmark = pytest.mark.django_db
 
@@ -458,7 +458,7 @@ def test_only_the_checked_answers_are_kept_for_the_login_never_the_raw_post(clie
 
     data = answers(Level.HOG, notes={0: "Kort anteckning"})
     client.post(SAVE, data | {"annat": "x" * 50_000, "activity": "y" * 5_000})
-    kept = client.session[KEPT_ANSWERS.session_key]["data"]["values"]
+    kept = kept_values(client, KEPT_ANSWERS)
     assert kept == {name: [value] for name, value in data.items() if value}
     assert "annat" not in kept and "activity" not in kept
 

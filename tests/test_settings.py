@@ -1,6 +1,7 @@
 """The settings fail loudly and clearly on a bad environment, and production is strict."""
 
 import ast
+import base64
 import os
 import re
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from portal import settings as portal_settings
+from portal.crypto import new_key
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -18,6 +20,16 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "personsakerhet.example.se",
     "PORTAL_BASE_URL": "https://personsakerhet.example.se",
 }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _production_key_file(tmp_path_factory):
+    """Production's key file, made for the tests: never one in the repository."""
+    path = tmp_path_factory.mktemp("nycklar") / "nycklar"
+    path.write_text(new_key() + "\n")
+    PRODUCTION["PORTAL_ENCRYPTION_KEYS_FILE"] = str(path)
+    yield
+    del PRODUCTION["PORTAL_ENCRYPTION_KEYS_FILE"]
 
 
 def manage(*args, env):
@@ -33,7 +45,10 @@ def manage(*args, env):
     )
 
 
-@pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "PORTAL_BASE_URL"])
+@pytest.mark.parametrize(
+    "name",
+    ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "PORTAL_BASE_URL", "PORTAL_ENCRYPTION_KEYS_FILE"],
+)
 def test_production_refuses_to_start_without_a_required_setting(name):
     env = {**PRODUCTION}
     del env[name]
@@ -84,6 +99,55 @@ def test_a_fresh_checkout_migrates_in_debug_mode_with_nothing_set_up(tmp_path):
     result = manage("migrate", "--no-input", env={"DJANGO_DEBUG": "1", "PORTAL_VAR_DIR": str(var)})
     assert result.returncode == 0, result.stderr
     assert (var / "portal.sqlite3").exists()
+    # and a key of its own, readable by its owner only, kept for the next start
+    keys = var / "encryption-keys"
+    assert keys.stat().st_mode & 0o777 == 0o600
+    made = keys.read_text()
+    again = manage("check", env={"DJANGO_DEBUG": "1", "PORTAL_VAR_DIR": str(var)})
+    assert again.returncode == 0, again.stderr
+    assert keys.read_text() == made
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ("# bara en kommentar\n\n", "har ingen nyckel"),
+        ("{key}\nhemligt-men-kort\n", "rad 2 i {path} är inte en nyckel"),
+        ("{key}\n{key}\n", "samma nyckel står två gånger i {path}"),
+    ],
+)
+def test_a_key_file_that_is_not_keys_is_a_clear_error(tmp_path, content, error):
+    path = tmp_path / "nycklar"
+    path.write_text(content.format(key=new_key()))
+    result = manage("check", env={**PRODUCTION, "PORTAL_ENCRYPTION_KEYS_FILE": str(path)})
+    assert result.returncode != 0
+    assert error.format(path=path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_key_file_among_the_uploads_is_refused(tmp_path):
+    """It would be in the uploads' backup, beside what it encrypts."""
+    media = tmp_path / "uploads"
+    (media / "privat").mkdir(parents=True)
+    path = media / "privat" / "nycklar"
+    path.write_text(new_key())
+    env = {**PRODUCTION, "PORTAL_ENCRYPTION_KEYS_FILE": str(path), "PORTAL_MEDIA_ROOT": str(media)}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "ligger bland de uppladdade filerna" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_keys_are_read_in_standard_or_url_safe_base64_with_comments(tmp_path):
+    key = new_key()  # URL-safe, as the README's command writes it
+    standard = base64.b64encode(base64.urlsafe_b64decode(new_key())).decode()
+    path = tmp_path / "nycklar"
+    path.write_text(f"# ny 2026-11-29\n{key}\n\n# gammal\n{standard}\n")
+    code = "from django.conf import settings as s; print(len(s.PORTAL_ENCRYPTION_KEYS))"
+    env = {**PRODUCTION, "PORTAL_ENCRYPTION_KEYS_FILE": str(path)}
+    result = manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "2"
 
 
 def test_secret_can_come_from_a_file(monkeypatch, tmp_path):
@@ -259,9 +323,10 @@ def test_a_redis_url_that_is_not_one_is_named_in_the_error():
     assert "Traceback" not in result.stderr
 
 
+# The evidence's storage: the encrypting one (portal.crypto), and the one inside it.
 STORAGE_IN_USE = (
-    "from django.core.files.storage import storages; s = storages['default'];"
-    "print('storage', type(s).__name__, getattr(s, 'bucket_name', '-'),"
+    "from django.core.files.storage import storages; e = storages['default']; s = e.inner;"
+    "print('storage', type(e).__name__, type(s).__name__, getattr(s, 'bucket_name', '-'),"
     " getattr(s, 'default_acl', '-'), getattr(s, 'secret_key', '-'))"
 )
 
@@ -273,7 +338,7 @@ def storage_in_use(env):
 
 
 def test_one_server_keeps_the_evidence_on_its_disk():
-    assert storage_in_use({"DJANGO_DEBUG": "1"})[0] == "FileSystemStorage"
+    assert storage_in_use({"DJANGO_DEBUG": "1"})[:2] == ["EncryptedStorage", "FileSystemStorage"]
 
 
 def test_with_a_bucket_the_evidence_is_in_object_storage_with_the_key_from_a_file(tmp_path):
@@ -287,7 +352,8 @@ def test_with_a_bucket_the_evidence_is_in_object_storage_with_the_key_from_a_fil
         "PORTAL_S3_ACCESS_KEY": "portalen",
         "PORTAL_S3_SECRET_KEY_FILE": str(secret),
     }
-    assert storage_in_use(env) == ["S3Storage", "personsakerhet-bevis", "None", "hemlig-nyckel"]
+    in_use = ["EncryptedStorage", "S3Storage", "personsakerhet-bevis", "None", "hemlig-nyckel"]
+    assert storage_in_use(env) == in_use
 
 
 def test_half_a_key_pair_for_the_bucket_is_refused():
