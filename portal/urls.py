@@ -57,3 +57,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "portal.views.server_error"

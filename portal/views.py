@@ -5,14 +5,23 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
+from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from . import health
+from . import health, organisation
 from .forms import SetPasswordForm
 from .models import User
 from .my_pages import news_for
 from .security import AuthenticatedHttpRequest
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, in Swedish and with the organisation's names. Like Django's own, it is
+    rendered without the request's context (no user, no query): it is what is shown when the
+    database is down, so it asks nothing of it. The names come from the settings."""
+    page = loader.get_template("500.html").render({"organisation": organisation.current()})
+    return HttpResponse(page, status=500)
 
 
 @never_cache

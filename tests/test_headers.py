@@ -67,6 +67,25 @@ def test_a_500_reveals_nothing_and_has_the_headers(client, production_headers):
     assert "hemligt" not in response.text and "Traceback" not in response.text
 
 
+def test_a_500_while_the_database_is_down_names_the_organisation_and_asks_nothing_of_it(
+    client, production_headers, settings
+):
+    from django.db import OperationalError
+
+    settings.PORTAL_ORGANISATION_NAME = "Exempel kommun"
+    client.raise_request_exception = False
+    down = OperationalError("databasen svarar inte")
+    with (
+        mock.patch("guidance.views.rendered_sections", side_effect=down),
+        mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=down),
+    ):
+        response = client.get("/fore/", secure=True)
+    assert response.status_code == 500
+    assert "Något gick fel hos oss" in response.text
+    assert "Exempel kommun" in response.text
+    assert "svarar inte" not in response.text and "Traceback" not in response.text
+
+
 def test_a_403_speaks_swedish(client, official, production_headers):
     client.force_login(official)
     response = client.get("/admin/login/?next=/admin/", secure=True)
