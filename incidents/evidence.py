@@ -16,6 +16,7 @@ bucket), so a copy of the disk or the bucket holds no evidence without the key f
 """
 
 import io
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
@@ -38,6 +40,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 register_heif_opener()
+
+logger = logging.getLogger(__name__)
 
 # A picture costs the server by its pixels, not by its file: decoded, each pixel takes up
 # to four bytes, and a file of a few hundred kilobytes can hold a picture of hundreds of
@@ -397,6 +401,21 @@ def remember_written(name: str) -> None:
         written.append(name)
 
 
+class NotStored(Exception):
+    """The storage (the disk, or the bucket and its network) would not take a file: nothing
+    of the report is saved, and the person is asked to send it again in a while."""
+
+
+def store(field: Any, name: str, data: bytes) -> None:
+    """Write a checked file to the evidence storage through its field. Whatever the storage
+    raises (each backend has errors of its own: OSError, botocore's) becomes NotStored."""
+    try:
+        field.save(name, ContentFile(data), save=False)
+    except Exception as e:
+        logger.exception("Bevisfilen kunde inte sparas")
+        raise NotStored from e
+
+
 @contextmanager
 def atomic() -> Iterator[None]:
     """transaction.atomic() that also removes the evidence files written inside it if
@@ -408,7 +427,12 @@ def atomic() -> Iterator[None]:
             yield
     except BaseException:
         for name in written:
-            default_storage.delete(name)
+            try:
+                default_storage.delete(name)
+            except Exception:
+                # The storage that failed may fail this too: the error that stopped the
+                # report is the one to raise, and the file left behind is logged by name.
+                logger.exception("En bevisfil kunde inte tas bort efter ett avbrott: %s", name)
         raise
     finally:
         _written.reset(reset)

@@ -11,7 +11,6 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
@@ -26,7 +25,7 @@ from portal.security import is_verified_officer
 from portal.words import counted
 
 from . import counts
-from .evidence import PreparedFile, remember_written
+from .evidence import PreparedFile, remember_written, store
 from .evidence import atomic as atomic_with_files
 
 logger = logging.getLogger(__name__)
@@ -372,7 +371,7 @@ class Incident(models.Model):
                 size=len(prepared.data),
                 sha256=digest,
             )
-            evidence.file.save(name, ContentFile(prepared.data), save=False)
+            store(evidence.file, name, prepared.data)
             assert evidence.file.name is not None  # save() has given it its stored name
             remember_written(evidence.file.name)
             evidence.save()

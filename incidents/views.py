@@ -59,6 +59,14 @@ def _incident_for_token(user: User, token: str | None) -> Incident | None:
     return incident
 
 
+# The evidence storage (the disk, or the bucket) would not take the files: nothing is saved,
+# and what the person wrote is given back with this.
+NOT_STORED = (
+    "Filerna kunde inte sparas just nu, så {what}. Det du skrev finns kvar. Välj filerna "
+    "igen och försök om en stund, eller skicka utan filerna. Är det akut? Ring 112."
+)
+
+
 def _keep_unsent_report(request: HttpRequest) -> HttpResponse:
     """The session ran out while the official was writing: keep what they wrote (not
     the files, which can't be kept without a login) and give it back after login."""
@@ -97,12 +105,20 @@ def report(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 "Skicka rapporten.",
             )
     if form.is_valid():
-        incident = form.save(commit=False).save_report(
-            reporter=request.user,
-            token=form.cleaned_data["submission_token"],
-            files=form.cleaned_data["files"],
-            send=not draft,
-        )
+        try:
+            incident = form.save(commit=False).save_report(
+                reporter=request.user,
+                token=form.cleaned_data["submission_token"],
+                files=form.cleaned_data["files"],
+                send=not draft,
+            )
+        except evidence.NotStored:
+            form.add_error(None, NOT_STORED.format(what="rapporten är inte skickad än"))
+            return render(
+                request,
+                "incidents/report_form.html",
+                {"form": form, "incident": incident, "files_lost": True},
+            )
         if incident.reporter_id != request.user.pk:
             raise Http404  # a form of someone else's report, sent at the same instant as theirs
         if draft:
@@ -251,16 +267,20 @@ def supplement(request: HttpRequest, pk: int) -> HttpResponse:
     token = form.cleaned_data["submission_token"]
     was_closed = incident.status == Incident.Status.AVSLUTAD
     author = request.user
-    once_per_form(
-        Supplement.objects.filter(submission_token=token),
-        lambda: incident.add_supplement(
-            author,
-            form.cleaned_data["text"],
-            form.cleaned_data["files"],
-            token,
-            in_reply_to=message,
-        ),
-    )
+    try:
+        once_per_form(
+            Supplement.objects.filter(submission_token=token),
+            lambda: incident.add_supplement(
+                author,
+                form.cleaned_data["text"],
+                form.cleaned_data["files"],
+                token,
+                in_reply_to=message,
+            ),
+        )
+    except evidence.NotStored:
+        form.add_error(None, NOT_STORED.format(what="det du lade till är inte sparat än"))
+        return _detail_page(request, incident, form=form)
     done = (
         "Tack. Ditt svar är sparat i rapporten."
         if message

@@ -388,3 +388,46 @@ def test_only_the_parts_headers_are_rewritten_however_the_body_arrives(size):
     stream = evidence._HeadersInUtf8(Trickle(body, size), b"grans-7MA4YWxkTrZu0gW")
     repaired = b"".join(iter(lambda: stream.read(65536), b""))
     assert repaired == body.replace(b'filename="fr\xe5n.jpg"', 'filename="från.jpg"'.encode())
+
+
+# A storage that will not take the files
+
+
+def test_a_report_sent_while_the_bucket_is_down_keeps_what_was_written(send_files, settings):
+    from portal.settings import s3_storage as storage_in
+
+    from .conftest import S3_REGION, encrypted, free_port
+
+    nobody_there = f"http://127.0.0.1:{free_port()}"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": encrypted(storage_in("bevis", nobody_there, S3_REGION, "test", "test")),
+    }
+    response = send_files(png_upload())
+    assert response.status_code == 200
+    html = response.text
+    assert "Filerna kunde inte sparas just nu, så rapporten är inte skickad än" in html
+    assert "Ring 112" in html
+    assert SECRET in html  # nothing typed is lost
+    assert Incident.objects.count() == 0 and Evidence.objects.count() == 0
+
+
+def test_information_added_while_the_disk_is_full_is_not_lost(logged_in, official):
+    from django.core.files.storage import FileSystemStorage
+
+    from .conftest import sent_report
+
+    incident = sent_report(official)
+    written = "Han stod utanför huset igen i kväll."
+    with mock.patch.object(FileSystemStorage, "_save", side_effect=OSError("disken är full")):
+        response = logged_in.post(
+            f"/mina-rapporter/{incident.pk}/komplettera/",
+            {"text": written, "files": [png_upload()], "submission_token": "a" * 32},
+        )
+    assert response.status_code == 200
+    assert "Filerna kunde inte sparas just nu, så det du lade till är inte sparat än" in (
+        response.text
+    )
+    assert written in response.text
+    assert incident.supplements.count() == 0 and Evidence.objects.count() == 0
+    assert stored_files() == []
