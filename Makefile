@@ -38,6 +38,7 @@ bench: install
 	$(PY) bench/notice.py
 	$(PY) bench/admin.py
 	$(PY) bench/crypto.py
+	$(PY) bench/police_bundle.py
 
 # requirements.lock: the production dependencies (not dev or test) pinned with their hashes,
 # within pyproject.toml's ranges, for every platform. Pins already in the file are kept;

@@ -83,8 +83,11 @@ class Visitor:
         return response
 
     def post(self, path, data, files=None) -> Response:
-        """The form at `path` as the browser sends it: its CSRF token from the page first."""
+        """The form at `path` as the browser sends it: its CSRF token from the page first.
+        A page that does not come (an error page instead) is the answer, as in a browser."""
         page = self.get(path)
+        if page.status != 200:
+            return page
         token = csrf_token(page.text)
         fields = {"csrfmiddlewaretoken": token, **data}
         if files:
