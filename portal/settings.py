@@ -592,4 +592,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO" if not DEBUG else "WARNING"},
+    # Each task's start and end: the worker's journal in production; with DJANGO_DEBUG the
+    # tasks run inside the request, and a line per mail would bury runserver's own.
+    "loggers": {"django.tasks": {"level": "INFO" if not DEBUG else "WARNING"}},
 }
