@@ -71,19 +71,27 @@ class Result:
     reasons: dict[str, str] = field(default_factory=dict)
 
 
-def render(kind: str, context: Mapping[str, Any]) -> tuple[str, str]:
-    """The subject, on one line, and the text of a mail of this kind."""
+def render(
+    kind: str, context: Mapping[str, Any], names: organisation.Organisation | None = None
+) -> tuple[str, str]:
+    """The subject, on one line, and the text of a mail of this kind. names: the
+    organisation's, read once for many mails (its security unit is a query)."""
     app, name = kind.split("/")
     # The organisation's names are the portal's, not the caller's: added here, for every mail.
-    context = {"organisation": organisation.current(), **context}
+    context = {"organisation": names or organisation.current(), **context}
     subject = render_to_string(f"{app}/mail/{name}_subject.txt", context)
     body = render_to_string(f"{app}/mail/{name}.txt", context)
     return " ".join(subject.split()), body
 
 
-def message(kind: str, recipient: str, context: Mapping[str, Any]) -> EmailMessage:
+def message(
+    kind: str,
+    recipient: str,
+    context: Mapping[str, Any],
+    names: organisation.Organisation | None = None,
+) -> EmailMessage:
     """One mail of this kind to one address."""
-    subject, body = render(kind, context)
+    subject, body = render(kind, context, names)
     return EmailMessage(subject, body, None, [recipient])
 
 
@@ -99,6 +107,7 @@ def send(
     context: Mapping[str, Any],
     *,
     connection: BaseEmailBackend | None = None,
+    names: organisation.Organisation | None = None,
 ) -> Result:
     """Send a mail of this kind to each address on its own, now, over the given open
     connection or a new one. Returns who got it and who did not; a failure for one address
@@ -106,6 +115,7 @@ def send(
     each of its rows through here."""
     plain(context)
     recipients = list(dict.fromkeys(recipients))
+    names = names or organisation.current()
     result = Result()
     if not recipients:
         return result
@@ -114,7 +124,7 @@ def send(
         with opened as open_connection:
             for address in recipients:
                 try:
-                    open_connection.send_messages([message(kind, address, context)])
+                    open_connection.send_messages([message(kind, address, context, names)])
                 except Exception as error:
                     logger.exception("Mejlet %s till %s kunde inte skickas", kind, address)
                     result.failed.append(address)

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.functional import cached_property
 from django.utils.http import urlsafe_base64_encode
 
-from . import mail
+from . import mail, organisation
 
 # The group, made by a migration, that holds exactly the permissions the security
 # officers' work needs. Membership, not the role field, is what opens the reports.
@@ -320,12 +320,16 @@ class OutgoingMail(models.Model):
     def kind_name(self) -> str:
         return mail.KINDS.get(self.kind, self.kind)
 
-    def attempt(self, connection: BaseEmailBackend) -> bool:
+    def attempt(
+        self, connection: BaseEmailBackend, names: organisation.Organisation | None = None
+    ) -> bool:
         """Send this mail over the open connection and record how it went. Called with the
         row locked, in the transaction that records it: the mail is marked sent in the same
         transaction as it is claimed and sent, so no two workers send it, and a worker
         stopped before the commit leaves it waiting."""
-        result = mail.send(self.kind, [self.recipient], self.context, connection=connection)
+        result = mail.send(
+            self.kind, [self.recipient], self.context, connection=connection, names=names
+        )
         if result.sent:
             self.record_sent()
         else:

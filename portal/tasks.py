@@ -13,6 +13,7 @@ from django.tasks import task
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from . import organisation
 from .models import OutgoingMail, User
 
 logger = logging.getLogger(__name__)
@@ -69,11 +70,13 @@ def deliver_due(limit: int | None) -> Run:
                     outgoing.record_failure(type(error).__name__)
                     run.failed.append(pk)
         return run
+    # The organisation's names, read once for the run rather than once a mail.
+    names = organisation.current()
     try:
         for pk in due:
             with transaction.atomic():
                 if outgoing := claim(pk):
-                    if outgoing.attempt(connection):
+                    if outgoing.attempt(connection, names):
                         run.sent += 1
                     else:
                         run.failed.append(pk)

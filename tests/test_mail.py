@@ -39,9 +39,9 @@ def rendered(monkeypatch):
     kinds = set()
     render = portal_mail.render
 
-    def recording(kind, context):
+    def recording(kind, context, *names):
         kinds.add(kind)
-        return render(kind, context)
+        return render(kind, context, *names)
 
     monkeypatch.setattr(portal_mail, "render", recording)
     return kinds

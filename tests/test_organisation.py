@@ -208,7 +208,7 @@ def test_every_mail_names_exempel_kommun_and_comes_from_its_address(
     incident, _, notice = official_with_things
     kinds = set()
     render = portal_mail.render
-    monkeypatch.setattr(portal_mail, "render", lambda k, c: kinds.add(k) or render(k, c))
+    monkeypatch.setattr(portal_mail, "render", lambda k, c, *n: kinds.add(k) or render(k, c, *n))
     commits = django_capture_on_commit_callbacks
     with commits(execute=True):
         incident = Incident.objects.create(reporter=official, kinds=["hot"], during="x")

@@ -268,3 +268,20 @@ def test_without_a_worker_the_mail_is_sent_before_the_answer(official):
     assert result.sent == [official.email] and len(mail.outbox) == 1
     # What it said (an invitation's one-time link) is kept no longer than until it has gone.
     assert OutgoingMail.objects.get().context == {}
+
+
+def test_a_run_of_the_worker_reads_the_organisations_names_once_not_once_a_mail(official):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [official, *(User.objects.create_user(f"p{n}@kommun.example") for n in range(5))]
+    context = important_notice().mail_context()
+    with CaptureQueriesContext(connection) as queries:  # sent at once, without a worker
+        OutgoingMail.objects.queue(Notice.MAIL, [p.email for p in people], context)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    unit_queries = [
+        q
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and "securityunit" in q["sql"]
+    ]
+    assert len(unit_queries) == 1
